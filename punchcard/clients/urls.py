@@ -1,0 +1,12 @@
+from django.urls import path
+
+from punchcard.clients import views
+
+app_name = "clients"
+urlpatterns = [
+    path("", views.client_list, name="list"),
+    path("new/", views.client_new, name="new"),
+    path("<int:pk>/", views.client_detail, name="detail"),
+    path("<int:pk>/edit/", views.client_edit, name="edit"),
+    path("<int:pk>/delete/", views.client_delete, name="delete"),
+]

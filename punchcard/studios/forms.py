@@ -1,0 +1,47 @@
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+
+from punchcard.studios.models import Membership, Studio
+
+
+class SignInForm(AuthenticationForm):
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": "Wrong email or password. Check both and try again.",
+    }
+    username = forms.EmailField(
+        label="Email", widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
+    )
+    password = forms.CharField(
+        label="Password", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
+
+
+class SignUpForm(forms.Form):
+    studio_name = forms.CharField(label="Studio name", max_length=120)
+    email = forms.EmailField(label="Your email", widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    password = forms.CharField(
+        label="Password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text="At least 8 characters, not all numbers, not a common password.",
+    )
+
+
+class MemberForm(forms.Form):
+    email = forms.EmailField(label="Email")
+    password = forms.CharField(
+        label="Temporary password", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+    role = forms.ChoiceField(label="Role", choices=Membership.Role.choices, initial=Membership.Role.TRAINER)
+
+
+class StudioSettingsForm(forms.ModelForm):
+    class Meta:
+        model = Studio
+        fields = ["name", "currency", "timezone", "low_balance_threshold"]
+        labels = {"low_balance_threshold": "Low-balance warning at (sessions left)"}
+
+
+class TokenForm(forms.Form):
+    name = forms.CharField(label="Token name", max_length=80, initial="API token")

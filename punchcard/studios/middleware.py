@@ -1,0 +1,22 @@
+from punchcard.studios.models import Membership
+
+
+class StudioMiddleware:
+    """Put request.membership and request.studio on every signed-in request (None otherwise).
+
+    API token requests are resolved later by the API's auth class, which sets the same attributes.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.membership = None
+        request.studio = None
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            membership = Membership.objects.select_related("studio").filter(user=user).first()
+            if membership is not None:
+                request.membership = membership
+                request.studio = membership.studio
+        return self.get_response(request)

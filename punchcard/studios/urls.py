@@ -1,0 +1,15 @@
+from django.contrib.auth.views import LogoutView
+from django.urls import path
+
+from punchcard.studios import views
+
+app_name = "studios"
+urlpatterns = [
+    path("signin/", views.SignInView.as_view(), name="signin"),
+    path("signout/", LogoutView.as_view(), name="signout"),
+    path("signup/", views.signup, name="signup"),
+    path("settings/", views.settings_page, name="settings"),
+    path("settings/tokens/", views.token_create, name="token-create"),
+    path("settings/tokens/<int:token_id>/revoke/", views.token_revoke, name="token-revoke"),
+    path("members/", views.members, name="members"),
+]
