@@ -12,8 +12,8 @@ from punchcard.studios import services as studio_services
 from punchcard.studios.models import Membership, Studio
 
 DEMO_STUDIO = "Demo Studio"
-DEMO_OWNER = ("owner@demo.punchcard.test", "punchcard-demo")
-DEMO_TRAINER = ("trainer@demo.punchcard.test", "punchcard-demo")
+DEMO_OWNER = ("owner@demo.punchcard.test", "train-hard-2026")
+DEMO_TRAINER = ("trainer@demo.punchcard.test", "train-hard-2026")
 
 FIRST = (
     "Ana Lucia Sofia Mateo Liam Olivia Noah Emma Amara Kenji Priya Omar Chloe Diego Hannah Ravi "
