@@ -68,10 +68,13 @@ def trainer(studio) -> Persona:
 
 @pytest.fixture
 def outsider(db) -> Persona:
-    return make_persona(StudioFactory(name="Charlie's Box"), Membership.Role.OWNER, "charlie@example.com")
+    return make_persona(
+        StudioFactory(name="Charlie's Box"), Membership.Role.OWNER, "charlie@example.com"
+    )
 
 
 # Real browser ----------------------------------------------------------------------------------
+
 
 def find_chromium() -> str | None:
     for candidate in (os.environ.get("CHROMIUM"), "/usr/bin/chromium", shutil.which("chromium")):
@@ -97,8 +100,14 @@ def browser():
     with sync_playwright() as pw:
         instance = pw.chromium.launch(
             executable_path=executable,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--no-first-run", "--disable-sync"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+                "--disable-sync",
+            ],
         )
         yield instance
         instance.close()
@@ -135,7 +144,9 @@ def assert_accessible():
 
     def check(pg, label: str = "") -> None:
         results = axe.run(pg)
-        bad = [v for v in results.response["violations"] if v.get("impact") in ("serious", "critical")]
+        bad = [
+            v for v in results.response["violations"] if v.get("impact") in ("serious", "critical")
+        ]
         details = "\n".join(
             f"- {v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
             for v in bad

@@ -10,6 +10,8 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from punchcard.clients.api import router as clients_router
 from punchcard.core.api import API_AUTH
+from punchcard.packages.api import client_packages_router, types_router
+from punchcard.packages.api import router as packages_router
 from punchcard.studios.api import router as studios_router
 
 log = logging.getLogger(__name__)
@@ -26,7 +28,11 @@ api = NinjaAPI(
 @api.exception_handler(NinjaValidationError)
 def on_invalid_input(request, exc):
     detail = [
-        {"loc": list(err.get("loc", [])), "msg": err.get("msg", "Invalid value."), "type": err.get("type")}
+        {
+            "loc": list(err.get("loc", [])),
+            "msg": err.get("msg", "Invalid value."),
+            "type": err.get("type"),
+        }
         for err in exc.errors
     ]
     return api.create_response(request, {"detail": detail}, status=422)
@@ -78,3 +84,6 @@ def on_unexpected(request, exc):
 
 api.add_router("", studios_router)
 api.add_router("/clients", clients_router)
+api.add_router("/clients", client_packages_router)
+api.add_router("/package-types", types_router)
+api.add_router("/packages", packages_router)

@@ -16,7 +16,12 @@ VAR_DIR = Path(os.environ.get("PUNCHCARD_VAR_DIR", BASE_DIR / "var"))
 
 
 def envbool(name: str, default: bool) -> bool:
-    return os.environ.get(name, "1" if default else "0").strip().lower() in ("1", "true", "yes", "on")
+    return os.environ.get(name, "1" if default else "0").strip().lower() in (
+        "1",
+        "true",
+        "yes",
+        "on",
+    )
 
 
 def envlist(name: str, default: str) -> list[str]:
@@ -58,6 +63,8 @@ INSTALLED_APPS = [
     "punchcard.core",
     "punchcard.studios",
     "punchcard.clients",
+    "punchcard.packages",
+    "punchcard.training",
 ]
 
 MIDDLEWARE = [

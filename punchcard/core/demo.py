@@ -15,15 +15,8 @@ DEMO_STUDIO = "Demo Studio"
 DEMO_OWNER = ("owner@demo.punchcard.test", "train-hard-2026")
 DEMO_TRAINER = ("trainer@demo.punchcard.test", "train-hard-2026")
 
-FIRST = (
-    "Ana Lucia Sofia Mateo Liam Olivia Noah Emma Amara Kenji Priya Omar Chloe Diego Hannah Ravi "
-    "Fatima Jonas Elena Marcus Zoe Tomas Aisha Lukas Mei Samuel Ingrid Kwame Rosa Daniel Leila "
-    "Patrick Yuki Carmen Felix Nadia Hugo Grace Ibrahim Maya"
-).split()
-LAST = (
-    "Lopez Rossi Garcia Silva Chen Novak Okafor Patel Schmidt Kowalski Haddad Murphy Tanaka "
-    "Andersen Dubois Costa Nguyen Fischer Moreau Brennan Ali Santos Larsen Kim Mensah Ortiz"
-).split()
+FIRST = ["Ana", "Lucia", "Sofia", "Mateo", "Liam", "Olivia", "Noah", "Emma", "Amara", "Kenji", "Priya", "Omar", "Chloe", "Diego", "Hannah", "Ravi", "Fatima", "Jonas", "Elena", "Marcus", "Zoe", "Tomas", "Aisha", "Lukas", "Mei", "Samuel", "Ingrid", "Kwame", "Rosa", "Daniel", "Leila", "Patrick", "Yuki", "Carmen", "Felix", "Nadia", "Hugo", "Grace", "Ibrahim", "Maya"]
+LAST = ["Lopez", "Rossi", "Garcia", "Silva", "Chen", "Novak", "Okafor", "Patel", "Schmidt", "Kowalski", "Haddad", "Murphy", "Tanaka", "Andersen", "Dubois", "Costa", "Nguyen", "Fischer", "Moreau", "Brennan", "Ali", "Santos", "Larsen", "Kim", "Mensah", "Ortiz"]
 
 
 def _client_rows(rng: random.Random, count: int) -> list[dict]:
@@ -38,8 +31,16 @@ def _client_rows(rng: random.Random, count: int) -> list[dict]:
                 "name": name,
                 "email": f"{local}@example.com",
                 "phone": f"+1 555 {rng.randint(100, 999)} {rng.randint(1000, 9999)}",
-                "notes": rng.choice(["", "", "Knee rehab, avoid deep squats.", "Marathon in spring.",
-                                     "Prefers early mornings.", "Post-natal strength."]),
+                "notes": rng.choice(
+                    [
+                        "",
+                        "",
+                        "Knee rehab, avoid deep squats.",
+                        "Marathon in spring.",
+                        "Prefers early mornings.",
+                        "Post-natal strength.",
+                    ]
+                ),
                 "is_active": rng.random() > 0.1,
             }
         )

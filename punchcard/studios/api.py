@@ -87,11 +87,14 @@ def signup(request, payload: SignupIn):
         return Status(403, {"detail": "Sign-up is switched off on this server."})
     membership = services.studio_signup(**payload.dict())
     _, raw = services.token_issue(user=membership.user, name="Sign-up token")
-    return Status(201, {
-        "token": raw,
-        "studio": {"id": membership.studio.id, "name": membership.studio.name},
-        "user": _user_out(membership),
-    })
+    return Status(
+        201,
+        {
+            "token": raw,
+            "studio": {"id": membership.studio.id, "name": membership.studio.name},
+            "user": _user_out(membership),
+        },
+    )
 
 
 @router.post(
@@ -103,7 +106,9 @@ def token(request, payload: TokenIn):
     # Through django.contrib.auth so that django-axes counts failures and locks the email out.
     user = authenticate(request, username=payload.email.strip().lower(), password=payload.password)
     if getattr(request, "axes_locked_out", False):
-        return Status(429, {"detail": "Too many failed attempts for this email. Try again in 15 minutes."})
+        return Status(
+            429, {"detail": "Too many failed attempts for this email. Try again in 15 minutes."}
+        )
     if user is None or not hasattr(user, "membership"):
         return Status(401, {"detail": "Wrong email or password."})
     _, raw = services.token_issue(user=user, name="API token")

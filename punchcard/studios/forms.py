@@ -13,13 +13,17 @@ class SignInForm(AuthenticationForm):
         label="Email", widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
     )
     password = forms.CharField(
-        label="Password", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+        label="Password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
 
 
 class SignUpForm(forms.Form):
     studio_name = forms.CharField(label="Studio name", max_length=120)
-    email = forms.EmailField(label="Your email", widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    email = forms.EmailField(
+        label="Your email", widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
     password = forms.CharField(
         label="Password",
         strip=False,
@@ -31,9 +35,13 @@ class SignUpForm(forms.Form):
 class MemberForm(forms.Form):
     email = forms.EmailField(label="Email")
     password = forms.CharField(
-        label="Temporary password", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+        label="Temporary password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
-    role = forms.ChoiceField(label="Role", choices=Membership.Role.choices, initial=Membership.Role.TRAINER)
+    role = forms.ChoiceField(
+        label="Role", choices=Membership.Role.choices, initial=Membership.Role.TRAINER
+    )
 
 
 class StudioSettingsForm(forms.ModelForm):

@@ -25,5 +25,10 @@ def username_from_credentials(request, credentials):
     # Credentials arrive keyed "username" from the sign-in form and "email" (the USERNAME_FIELD)
     # from axes' own backend; the JSON API has no request.POST at all.
     credentials = credentials or {}
-    username = credentials.get("username") or credentials.get("email") or request.POST.get("username") or ""
+    username = (
+        credentials.get("username")
+        or credentials.get("email")
+        or request.POST.get("username")
+        or ""
+    )
     return username.strip().lower() or None

@@ -10,7 +10,13 @@ from django.views.decorators.http import require_POST
 from punchcard.core.forms import add_service_errors
 from punchcard.studios import services
 from punchcard.studios.access import owner_required, studio_required
-from punchcard.studios.forms import MemberForm, SignInForm, SignUpForm, StudioSettingsForm, TokenForm
+from punchcard.studios.forms import (
+    MemberForm,
+    SignInForm,
+    SignUpForm,
+    StudioSettingsForm,
+    TokenForm,
+)
 from punchcard.studios.models import ApiToken, Membership
 
 
@@ -88,7 +94,13 @@ def members(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, f"{membership.user.email} can now sign in as {membership.role}.")
+            messages.success(
+                request, f"{membership.user.email} can now sign in as {membership.role}."
+            )
             return redirect("studios:members")
-    team = Membership.objects.filter(studio=request.studio).select_related("user").order_by("role", "user__email")
+    team = (
+        Membership.objects.filter(studio=request.studio)
+        .select_related("user")
+        .order_by("role", "user__email")
+    )
     return render(request, "studios/members.html", {"form": form, "team": team})

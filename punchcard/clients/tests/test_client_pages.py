@@ -9,7 +9,14 @@ pytestmark = pytest.mark.django_db
 
 def test_owner_adds_a_client(owner):
     response = owner.web.post(
-        reverse("clients:new"), {"name": " Ana Lopez ", "email": "ana@example.com", "phone": "", "notes": "", "is_active": "on"}
+        reverse("clients:new"),
+        {
+            "name": " Ana Lopez ",
+            "email": "ana@example.com",
+            "phone": "",
+            "notes": "",
+            "is_active": "on",
+        },
     )
     client = Client.objects.get()
     assert response.status_code == 302
@@ -35,14 +42,18 @@ def test_client_list_searches_by_name_and_email(owner):
 def test_client_list_search_returns_only_the_results_fragment_to_htmx(owner):
     ClientFactory(studio=owner.studio, name="Ana Lopez")
     response = owner.web.get(
-        reverse("clients:list"), {"q": "ana"}, headers={"HX-Request": "true", "HX-Target": "client-results"}
+        reverse("clients:list"),
+        {"q": "ana"},
+        headers={"HX-Request": "true", "HX-Target": "client-results"},
     )
     html = response.content.decode()
     assert "Ana Lopez" in html
     assert "<html" not in html
 
 
-def test_client_list_pages_through_many_clients_in_fixed_queries(owner, django_assert_max_num_queries):
+def test_client_list_pages_through_many_clients_in_fixed_queries(
+    owner, django_assert_max_num_queries
+):
     ClientFactory.create_batch(60, studio=owner.studio)
     with django_assert_max_num_queries(6):
         response = owner.web.get(reverse("clients:list"), {"page": 2})
@@ -55,7 +66,10 @@ def test_client_list_shows_a_helpful_empty_state(owner):
 
 def test_client_is_edited(owner):
     client = ClientFactory(studio=owner.studio, name="Ana")
-    owner.web.post(reverse("clients:edit", args=[client.pk]), {"name": "Ana Lopez", "email": "", "phone": "555", "notes": ""})
+    owner.web.post(
+        reverse("clients:edit", args=[client.pk]),
+        {"name": "Ana Lopez", "email": "", "phone": "555", "notes": ""},
+    )
     client.refresh_from_db()
     assert (client.name, client.phone, client.is_active) == ("Ana Lopez", "555", False)
 
@@ -65,7 +79,10 @@ def test_client_delete_is_soft(owner):
     owner.web.post(reverse("clients:delete", args=[client.pk]))
     client.refresh_from_db()
     assert client.deleted_at is not None
-    assert reverse("clients:detail", args=[client.pk]) not in owner.web.get(reverse("clients:list")).content.decode()
+    assert (
+        reverse("clients:detail", args=[client.pk])
+        not in owner.web.get(reverse("clients:list")).content.decode()
+    )
     assert owner.web.get(reverse("clients:detail", args=[client.pk])).status_code == 404
 
 

@@ -24,8 +24,15 @@ def test_openapi_document_lists_every_route(client):
             for op in path_view.operations:
                 routes.update((full, m) for m in op.methods)
     assert routes and routes <= documented, routes - documented
-    for must in ["/api/health", "/api/auth/signup", "/api/auth/token", "/api/me", "/api/members",
-                 "/api/clients", "/api/clients/{client_id}"]:
+    for must in [
+        "/api/health",
+        "/api/auth/signup",
+        "/api/auth/token",
+        "/api/me",
+        "/api/members",
+        "/api/clients",
+        "/api/clients/{client_id}",
+    ]:
         assert must in doc["paths"]
 
 
@@ -55,4 +62,3 @@ def test_malformed_json_is_422_not_500(owner):
 def test_wrong_content_type_is_rejected_cleanly(owner):
     response = owner.api.post("/api/clients", "name=Ana", content_type="text/plain")
     assert response.status_code == 422
-

@@ -39,14 +39,18 @@ def test_signup_is_404_when_switched_off(client, settings):
 def test_signin_with_right_password_rotates_the_session(client, owner):
     client.get(reverse("studios:signin"))
     client.cookies["sessionid"] = "stale-session-key"
-    response = client.post(reverse("studios:signin"), {"username": owner.user.email, "password": "correct-horse-42"})
+    response = client.post(
+        reverse("studios:signin"), {"username": owner.user.email, "password": "correct-horse-42"}
+    )
     assert response.status_code == 302
     assert client.cookies["sessionid"].value != "stale-session-key"
     assert client.get(reverse("core:dashboard")).status_code == 200
 
 
 def test_signin_with_wrong_password_says_so(client, owner):
-    response = client.post(reverse("studios:signin"), {"username": owner.user.email, "password": "nope"})
+    response = client.post(
+        reverse("studios:signin"), {"username": owner.user.email, "password": "nope"}
+    )
     assert response.status_code == 200
     assert "Wrong email or password" in response.content.decode()
 
@@ -77,7 +81,8 @@ def test_pages_redirect_anonymous_visitors_to_sign_in(client):
 
 def test_owner_adds_a_trainer_from_the_members_page(owner):
     response = owner.web.post(
-        reverse("studios:members"), {"email": "new@example.com", "password": "squat-rack-77", "role": "trainer"}
+        reverse("studios:members"),
+        {"email": "new@example.com", "password": "squat-rack-77", "role": "trainer"},
     )
     assert response.status_code == 302
     assert Membership.objects.get(user__email="new@example.com").studio == owner.studio
@@ -107,19 +112,31 @@ def test_revoked_token_no_longer_signs_in(owner):
 def test_studio_settings_saved_by_owner(owner):
     response = owner.web.post(
         reverse("studios:settings"),
-        {"name": "Alice's Gym", "currency": "EUR", "timezone": "Europe/Berlin", "low_balance_threshold": 3},
+        {
+            "name": "Alice's Gym",
+            "currency": "EUR",
+            "timezone": "Europe/Berlin",
+            "low_balance_threshold": 3,
+        },
     )
     assert response.status_code == 302
     owner.studio.refresh_from_db()
     assert (owner.studio.currency, owner.studio.timezone, owner.studio.low_balance_threshold) == (
-        "EUR", "Europe/Berlin", 3,
+        "EUR",
+        "Europe/Berlin",
+        3,
     )
 
 
 def test_studio_settings_reject_a_bad_currency_next_to_the_field(owner):
     response = owner.web.post(
         reverse("studios:settings"),
-        {"name": "Alice's Gym", "currency": "dollars", "timezone": "UTC", "low_balance_threshold": 2},
+        {
+            "name": "Alice's Gym",
+            "currency": "dollars",
+            "timezone": "UTC",
+            "low_balance_threshold": 2,
+        },
     )
     assert response.status_code == 200
     assert 'id="id_currency_error"' in response.content.decode()

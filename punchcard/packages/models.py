@@ -1,0 +1,265 @@
+from datetime import date, timedelta
+
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Cast
+from simple_history.models import HistoricalRecords
+
+from punchcard.clients.models import Client
+from punchcard.core import money
+from punchcard.packages.history import PackageHistoryFields
+from punchcard.studios.models import Studio
+
+# How far ahead "expiring soon" looks, in days.
+EXPIRING_SOON_DAYS = 14
+
+
+class PackageTypeQuerySet(models.QuerySet):
+    def for_studio(self, studio: Studio):
+        return self.filter(studio=studio)
+
+    def live(self):
+        return self.filter(deleted_at__isnull=True)
+
+
+class PackageType(models.Model):
+    """A template ("12 sessions for $1,200"). Sold packages copy it; later edits don't reach them."""
+
+    studio = models.ForeignKey(Studio, on_delete=models.CASCADE, related_name="package_types")
+    name = models.CharField(max_length=120)
+    description = models.TextField(blank=True, max_length=2000)
+    total_sessions = models.PositiveIntegerField()
+    total_value_cents = models.BigIntegerField()
+    validity_days = models.PositiveIntegerField(null=True, blank=True)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    objects = PackageTypeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["total_sessions", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(total_sessions__gte=1, total_sessions__lte=10_000),
+                name="type_sessions_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(total_value_cents__gte=0, total_value_cents__lt=10**14),
+                name="type_value_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(validity_days__isnull=True)
+                | Q(validity_days__gte=1, validity_days__lte=3650),
+                name="type_validity_range",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def per_session_value_cents(self) -> int:
+        return money.per_session_cents(self.total_value_cents, self.total_sessions)
+
+
+class PackageQuerySet(models.QuerySet):
+    def for_studio(self, studio: Studio):
+        return self.filter(studio=studio)
+
+    def live(self):
+        return self.filter(deleted_at__isnull=True)
+
+    def with_status(self, status: str, today: date):
+        """Filter to one status, mirroring Package.status_on() rule by rule, first match wins."""
+        live = Q(deleted_at__isnull=True)
+        has_left = Q(sessions_remaining__gt=0)
+        expired = Q(expiry_date__lt=today)
+        rules = {
+            "deleted": ~live,
+            "completed": live & ~has_left,
+            "expired": live & has_left & expired,
+            "inactive": live & has_left & ~expired & Q(is_active=False),
+            "active": live & has_left & ~expired & Q(is_active=True),
+        }
+        return self.filter(rules[status])
+
+    def usable(self, today: date):
+        """Packages a new session may be counted against without a warning."""
+        return self.with_status("active", today)
+
+    def near_completion(self, threshold: int, today: date):
+        return self.usable(today).filter(sessions_remaining__lte=threshold)
+
+    def expiring_soon(self, today: date):
+        return self.usable(today).filter(
+            expiry_date__lte=today + timedelta(days=EXPIRING_SOON_DAYS)
+        )
+
+
+class Package(models.Model):
+    """What one client bought. Money in cents; the used count is a counter kept exact by services."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        COMPLETED = "completed", "Completed"
+        EXPIRED = "expired", "Expired"
+        INACTIVE = "inactive", "Inactive"
+        DELETED = "deleted", "Deleted"
+
+    studio = models.ForeignKey(Studio, on_delete=models.CASCADE, related_name="packages")
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="packages")
+    package_type = models.ForeignKey(
+        PackageType, on_delete=models.SET_NULL, null=True, blank=True, related_name="packages"
+    )
+    name = models.CharField(max_length=120)
+    description = models.TextField(blank=True, max_length=2000)
+    total_value_cents = models.BigIntegerField()
+    total_sessions = models.PositiveIntegerField()
+    # Counted sessions (completed, no-show, late cancel) of this package. Only ever changed by an
+    # atomic F() update in the same transaction as the session row; `check_counts` proves it.
+    sessions_used = models.IntegerField(default=0, editable=False)
+    # Stored so that sorting and filtering by them can use an index.
+    sessions_remaining = models.GeneratedField(
+        expression=F("total_sessions") - F("sessions_used"),
+        output_field=models.IntegerField(),
+        db_persist=True,
+    )
+    per_session_value_cents = models.GeneratedField(
+        # Half-up integer division: (2v + n) div 2n. The casts keep it integer on both databases.
+        expression=Cast(
+            (F("total_value_cents") * 2 + F("total_sessions")) / (F("total_sessions") * 2),
+            models.BigIntegerField(),
+        ),
+        output_field=models.BigIntegerField(),
+        db_persist=True,
+    )
+    is_active = models.BooleanField(default=True)
+    is_primary = models.BooleanField(default=False)
+    start_date = models.DateField(null=True, blank=True)
+    expiry_date = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=False)
+    updated_at = models.DateTimeField(auto_now=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    history = HistoricalRecords(
+        bases=[PackageHistoryFields],
+        excluded_fields=[
+            "sessions_used",
+            "sessions_remaining",
+            "per_session_value_cents",
+            "updated_at",
+        ],
+        cascade_delete_history=False,
+    )
+    objects = PackageQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(total_sessions__gte=1, total_sessions__lte=10_000),
+                name="package_sessions_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(total_value_cents__gte=0, total_value_cents__lt=10**14),
+                name="package_value_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(start_date__isnull=True)
+                | Q(expiry_date__isnull=True)
+                | Q(expiry_date__gte=F("start_date")),
+                name="package_expiry_after_start",
+            ),
+            models.UniqueConstraint(
+                fields=["client"],
+                condition=Q(is_primary=True, deleted_at__isnull=True),
+                name="one_primary_package_per_client",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["studio", "client"], name="package_studio_client"),
+            models.Index(fields=["studio", "-created_at", "-id"], name="package_studio_created"),
+            models.Index(
+                fields=["studio", "sessions_remaining", "id"], name="package_studio_remaining"
+            ),
+            models.Index(fields=["studio", "expiry_date", "id"], name="package_studio_expiry"),
+            models.Index(fields=["studio", "total_value_cents", "id"], name="package_studio_value"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} for {self.client}"
+
+    # Values derived from the row's own fields ---------------------------------------------------
+    @property
+    def remaining(self) -> int:
+        # The generated column is only read back from the database; compute it for fresh objects.
+        return self.total_sessions - self.sessions_used
+
+    @property
+    def per_session_cents(self) -> int:
+        return money.per_session_cents(self.total_value_cents, self.total_sessions)
+
+    @property
+    def used_value_cents(self) -> int:
+        return money.used_value_cents(
+            self.total_value_cents, self.total_sessions, self.sessions_used
+        )
+
+    @property
+    def unused_value_cents(self) -> int:
+        return money.unused_value_cents(
+            self.total_value_cents, self.total_sessions, self.sessions_used
+        )
+
+    @property
+    def progress_percent(self) -> int:
+        return min(100, round(100 * max(self.sessions_used, 0) / self.total_sessions))
+
+    def is_expired_on(self, today: date) -> bool:
+        return self.expiry_date is not None and self.expiry_date < today
+
+    def status_on(self, today: date) -> str:
+        """deleted, completed, expired, inactive, active: first match wins (product.md)."""
+        if self.deleted_at is not None:
+            return self.Status.DELETED
+        if self.remaining <= 0:
+            return self.Status.COMPLETED
+        if self.is_expired_on(today):
+            return self.Status.EXPIRED
+        if not self.is_active:
+            return self.Status.INACTIVE
+        return self.Status.ACTIVE
+
+    def near_completion_on(self, today: date, threshold: int) -> bool:
+        return self.status_on(today) == self.Status.ACTIVE and self.remaining <= threshold
+
+    def expiring_soon_on(self, today: date) -> bool:
+        return (
+            self.status_on(today) == self.Status.ACTIVE
+            and self.expiry_date is not None
+            and self.expiry_date <= today + timedelta(days=EXPIRING_SOON_DAYS)
+        )
+
+
+class Transfer(models.Model):
+    """A package moved from one client to another; sessions already logged stay where they were."""
+
+    studio = models.ForeignKey(Studio, on_delete=models.CASCADE, related_name="+")
+    package = models.ForeignKey(Package, on_delete=models.CASCADE, related_name="transfers")
+    from_client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="transfers_out")
+    to_client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="transfers_in")
+    reason = models.CharField(max_length=500, blank=True)
+    sessions_remaining = models.IntegerField(help_text="What moved with the package.")
+    actor = models.ForeignKey(
+        "studios.User", on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["from_client", "package"], name="transfer_from_client")]
+
+    def __str__(self):
+        return f"{self.package} from {self.from_client} to {self.to_client}"

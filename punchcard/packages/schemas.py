@@ -1,0 +1,131 @@
+from datetime import date, datetime
+from typing import Literal
+
+from ninja import Field, Schema
+
+from punchcard.core.api import MoneyIn, MoneyOut
+from punchcard.packages.selectors import SORTS, STATUSES
+
+SortKey = Literal[tuple(key for name in SORTS for key in (name, f"-{name}"))]
+StatusName = Literal[tuple(STATUSES)]
+
+
+class PackageTypeIn(Schema):
+    name: str = Field(..., min_length=1, max_length=120)
+    description: str = Field("", max_length=2000)
+    total_sessions: int = Field(..., ge=1, le=10_000)
+    total_value: MoneyIn
+    validity_days: int | None = Field(None, ge=1, le=3650)
+    is_active: bool = True
+
+
+class PackageTypeOut(Schema):
+    id: int
+    name: str
+    description: str
+    total_sessions: int
+    total_value: MoneyOut
+    per_session_value: MoneyOut
+    validity_days: int | None
+    is_active: bool
+
+
+class PackageTypeList(Schema):
+    items: list[PackageTypeOut]
+    count: int
+
+
+class PackageIn(Schema):
+    client_id: int = Field(..., ge=1, le=2**62)
+    package_type_id: int | None = Field(None, ge=1, le=2**62)
+    name: str | None = Field(None, min_length=1, max_length=120)
+    description: str = Field("", max_length=2000)
+    total_value: MoneyIn | None = None
+    total_sessions: int | None = Field(None, ge=1, le=10_000)
+    is_active: bool = True
+    is_primary: bool = False
+    start_date: date | None = None
+    expiry_date: date | None = None
+
+
+class PackagePatch(Schema):
+    client_id: int | None = Field(None, ge=1, le=2**62)
+    package_type_id: int | None = Field(None, ge=1, le=2**62)
+    name: str | None = Field(None, min_length=1, max_length=120)
+    description: str | None = Field(None, max_length=2000)
+    total_value: MoneyIn | None = None
+    total_sessions: int | None = Field(None, ge=1, le=10_000)
+    is_active: bool | None = None
+    is_primary: bool | None = None
+    start_date: date | None = None
+    expiry_date: date | None = None
+
+
+class PackageOut(Schema):
+    id: int
+    name: str
+    description: str
+    client_id: int
+    client_name: str
+    package_type_id: int | None
+    total_value: MoneyOut
+    total_sessions: int
+    per_session_value: MoneyOut
+    currency: str
+    sessions_used: int
+    sessions_remaining: int
+    used_value: MoneyOut
+    unused_value: MoneyOut
+    is_active: bool
+    is_primary: bool
+    start_date: date | None
+    expiry_date: date | None
+    status: StatusName
+    is_expired: bool
+    near_completion: bool
+    expiring_soon: bool
+    created_at: datetime
+    updated_at: datetime
+    deleted_at: datetime | None
+
+
+class HeldPackageOut(PackageOut):
+    held: Literal["current", "transferred_out"]
+
+
+class PackageList(Schema):
+    items: list[PackageOut]
+    count: int
+
+
+class HeldPackageList(Schema):
+    items: list[HeldPackageOut]
+    count: int
+
+
+class PackageFiltersIn(Schema):
+    client_id: int | None = Field(None, ge=1, le=2**62)
+    is_active: bool | None = None
+    status: StatusName | None = None
+    q: str = Field("", max_length=200)
+    include_deleted: bool = False
+    sort: SortKey = "-created_at"
+
+
+class TransferIn(Schema):
+    client_id: int = Field(..., ge=1, le=2**62)
+    reason: str = Field("", max_length=500)
+
+
+class HistoryItem(Schema):
+    at: datetime
+    actor: str | None
+    action: Literal[
+        "created", "updated", "deleted", "restored", "transferred", "primary_set", "primary_unset"
+    ]
+    changes: dict[str, list]
+    reason: str | None
+
+
+class HistoryOut(Schema):
+    items: list[HistoryItem]

@@ -1,0 +1,127 @@
+"""Reads of packages that span relations: the filtered list, a client's packages, the history."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import F, Q, QuerySet
+
+from punchcard.clients.models import Client
+from punchcard.core import money
+from punchcard.packages.models import Package, Transfer
+from punchcard.studios.models import Studio
+
+SORTS = {
+    "client": ("client__name", "client_id"),
+    "total_value": ("total_value_cents",),
+    "per_session_value": ("per_session_value_cents",),
+    "sessions_used": ("sessions_used",),
+    "sessions_remaining": ("sessions_remaining",),
+    "expiry_date": ("expiry_date",),
+    "created_at": ("created_at",),
+}
+STATUSES = [choice.value for choice in Package.Status]
+
+
+@dataclass(frozen=True)
+class PackageFilters:
+    client_id: int | None = None
+    is_active: bool | None = None
+    status: str | None = None
+    q: str = ""
+    include_deleted: bool = False
+    sort: str = "-created_at"
+
+
+def _order(sort: str) -> list:
+    descending = sort.startswith("-")
+    fields = SORTS[sort.lstrip("-")]
+    order = []
+    for field in (*fields, "id"):
+        expression = F(field)
+        # Packages without an expiry sort after every dated one, in both directions.
+        nulls = {"nulls_last": True} if field == "expiry_date" else {}
+        order.append(expression.desc(**nulls) if descending else expression.asc(**nulls))
+    return order
+
+
+def package_list(*, studio: Studio, filters: PackageFilters, today: date) -> QuerySet:
+    packages = Package.objects.for_studio(studio).select_related("client")
+    if filters.status:
+        packages = packages.with_status(filters.status, today)
+    elif not filters.include_deleted:
+        packages = packages.live()
+    if filters.client_id is not None:
+        packages = packages.filter(client_id=filters.client_id)
+    if filters.is_active is not None:
+        packages = packages.filter(is_active=filters.is_active)
+    if q := filters.q.strip():
+        packages = packages.filter(Q(name__icontains=q) | Q(client__name__icontains=q))
+    return packages.order_by(*_order(filters.sort))
+
+
+def client_packages(*, client: Client) -> list[tuple[Package, str]]:
+    """Every package the client ever held: current ones first, then transferred away; deleted included."""
+    current = list(
+        Package.objects.filter(client=client)
+        .select_related("client")
+        .order_by("deleted_at", "-created_at")
+    )
+    gone_ids = (
+        Transfer.objects.filter(from_client=client)
+        .exclude(package__client=client)
+        .values("package_id")
+    )
+    gone = list(
+        Package.objects.filter(pk__in=gone_ids).select_related("client").order_by("-created_at")
+    )
+    return [(p, "current") for p in current] + [(p, "transferred_out") for p in gone]
+
+
+# History ---------------------------------------------------------------------------------------
+
+HISTORY_FIELDS = {
+    # model field -> (API name, formatter)
+    "name": ("name", str),
+    "description": ("description", str),
+    "client_id": ("client_id", lambda v: v),
+    "package_type_id": ("package_type_id", lambda v: v),
+    "total_value_cents": ("total_value", money.cents_str),
+    "total_sessions": ("total_sessions", lambda v: v),
+    "is_active": ("is_active", bool),
+    "is_primary": ("is_primary", bool),
+    "start_date": ("start_date", lambda v: v.isoformat()),
+    "expiry_date": ("expiry_date", lambda v: v.isoformat()),
+    "deleted_at": ("deleted_at", lambda v: v.isoformat()),
+}
+
+
+def _api_value(field: str, value):
+    return None if value is None else HISTORY_FIELDS[field][1](value)
+
+
+def package_history(*, package: Package) -> list[dict]:
+    """The package's change log, oldest first, with fields named and valued as the API names them."""
+    records = list(
+        package.history.all().select_related("history_user").order_by("history_date", "history_id")
+    )
+    items, previous = [], None
+    for record in records:
+        changes = {}
+        for field, (api_name, _) in HISTORY_FIELDS.items():
+            old = getattr(previous, field) if previous is not None else None
+            new = getattr(record, field)
+            if previous is None and new in (None, ""):
+                continue
+            if old != new:
+                changes[api_name] = [_api_value(field, old), _api_value(field, new)]
+        items.append(
+            {
+                "at": record.history_date,
+                "actor": record.history_user.email if record.history_user else None,
+                "action": record.history_action,
+                "changes": changes,
+                "reason": record.history_reason or None,
+            }
+        )
+        previous = record
+    return items

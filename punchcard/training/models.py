@@ -1,0 +1,69 @@
+from django.db import models
+from django.utils import timezone
+
+from punchcard.clients.models import Client
+from punchcard.packages.models import Package
+from punchcard.studios.models import Studio
+
+
+class TrainingSessionQuerySet(models.QuerySet):
+    def for_studio(self, studio: Studio):
+        return self.filter(studio=studio)
+
+    def live(self):
+        return self.filter(deleted_at__isnull=True)
+
+    def counted(self):
+        """Sessions that use up a package: live, and not cancelled in time."""
+        return self.live().filter(status__in=TrainingSession.COUNTED)
+
+
+class TrainingSession(models.Model):
+    """One training session of one client ("sessions" would clash with django.contrib.sessions)."""
+
+    class Status(models.TextChoices):
+        COMPLETED = "completed", "Completed"
+        NO_SHOW = "no_show", "No-show"
+        LATE_CANCEL = "late_cancel", "Late cancel"
+        CANCELLED = "cancelled", "Cancelled"
+
+    COUNTED = (Status.COMPLETED, Status.NO_SHOW, Status.LATE_CANCEL)
+
+    studio = models.ForeignKey(Studio, on_delete=models.CASCADE, related_name="training_sessions")
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="training_sessions")
+    package = models.ForeignKey(
+        Package, on_delete=models.PROTECT, null=True, blank=True, related_name="training_sessions"
+    )
+    trainer = models.ForeignKey(
+        "studios.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    starts_at = models.DateTimeField(default=timezone.now)
+    duration_minutes = models.PositiveSmallIntegerField(default=60)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.COMPLETED)
+    notes = models.TextField(blank=True, max_length=2000)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    objects = TrainingSessionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-starts_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(duration_minutes__gte=1, duration_minutes__lte=1440),
+                name="session_duration_range",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["studio", "-starts_at", "-id"], name="session_studio_starts"),
+            models.Index(fields=["package", "status"], name="session_package_status"),
+            models.Index(fields=["client", "-starts_at"], name="session_client_starts"),
+        ]
+
+    def __str__(self):
+        return f"{self.client} on {self.starts_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_counted(self) -> bool:
+        return self.deleted_at is None and self.status in self.COUNTED
