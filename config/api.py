@@ -10,9 +10,10 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from punchcard.clients.api import router as clients_router
 from punchcard.core.api import API_AUTH
-from punchcard.packages.api import client_packages_router, types_router
+from punchcard.packages.api import client_packages_router, reports_router, types_router
 from punchcard.packages.api import router as packages_router
 from punchcard.studios.api import router as studios_router
+from punchcard.training.api import router as sessions_router
 
 log = logging.getLogger(__name__)
 
@@ -87,3 +88,5 @@ api.add_router("/clients", clients_router)
 api.add_router("/clients", client_packages_router)
 api.add_router("/package-types", types_router)
 api.add_router("/packages", packages_router)
+api.add_router("/sessions", sessions_router)
+api.add_router("/reports", reports_router)

@@ -6,7 +6,15 @@ from ninja import Query, Router, Status
 
 from punchcard.clients.api import get_client
 from punchcard.clients.models import Client
-from punchcard.core.api import ErrorOut, PageIn, ValidationErrorOut, paginate, require_owner
+from punchcard.core import money
+from punchcard.core.api import (
+    ErrorOut,
+    MoneyOut,
+    PageIn,
+    ValidationErrorOut,
+    paginate,
+    require_owner,
+)
 from punchcard.packages import selectors, services
 from punchcard.packages.models import Package, PackageType
 from punchcard.packages.present import CSV_COLUMNS, package_csv_row, package_dict, type_dict
@@ -27,6 +35,7 @@ from punchcard.packages.schemas import (
 router = Router(tags=["packages"])
 types_router = Router(tags=["package types"])
 client_packages_router = Router(tags=["clients"])
+reports_router = Router(tags=["reports"])
 
 ERRORS = {401: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}
 OWNER_ERRORS = {**ERRORS, 403: ErrorOut}
@@ -263,3 +272,27 @@ def client_packages(request, client_id: int):
         for p, held in selectors.client_packages(client=client)
     ]
     return {"items": items, "count": len(items)}
+
+
+class ExpiredReportOut(PackageList):
+    unused_sessions: int
+    unused_value: MoneyOut
+
+
+@reports_router.get("/expired-packages", response={200: ExpiredReportOut, **OWNER_ERRORS})
+def expired_packages(request, paging: Query[PageIn]):
+    """Expired packages with sessions left: what clients paid for and never used."""
+    require_owner(request)
+    today = request.studio.today()
+    packages, totals = selectors.expired_report(studio=request.studio, today=today)
+    start = (paging.page - 1) * paging.page_size
+    items = [
+        package_dict(p, studio=request.studio, today=today)
+        for p in packages[start : start + paging.page_size]
+    ]
+    return {
+        "items": items,
+        "count": totals["count"],
+        "unused_sessions": totals["unused_sessions"],
+        "unused_value": money.cents_str(totals["unused_value_cents"]),
+    }

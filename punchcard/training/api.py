@@ -1,0 +1,146 @@
+from datetime import date, datetime, time, timedelta
+
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404
+from ninja import Field, Query, Router, Schema, Status
+
+from punchcard.clients.models import Client
+from punchcard.core.api import ErrorOut, PageIn, ValidationErrorOut, paginate
+from punchcard.packages.models import Package
+from punchcard.packages.present import package_dict
+from punchcard.packages.schemas import PackageOut
+from punchcard.training import services
+from punchcard.training.models import TrainingSession
+
+router = Router(tags=["sessions"])
+ERRORS = {401: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}
+StatusName = TrainingSession.Status
+WarningName = str
+
+
+class SessionIn(Schema):
+    client_id: int = Field(..., ge=1, le=2**62)
+    package_id: int | None = Field(None, ge=1, le=2**62)
+    starts_at: datetime | None = None
+    duration_minutes: int = Field(60, ge=1, le=1440)
+    status: StatusName = StatusName.COMPLETED
+    notes: str = Field("", max_length=2000)
+
+
+class SessionPatch(Schema):
+    package_id: int | None = Field(None, ge=1, le=2**62)
+    starts_at: datetime | None = None
+    duration_minutes: int | None = Field(None, ge=1, le=1440)
+    status: StatusName | None = None
+    notes: str | None = Field(None, max_length=2000)
+
+
+class SessionOut(Schema):
+    id: int
+    client_id: int
+    package_id: int | None
+    starts_at: datetime
+    duration_minutes: int
+    status: StatusName
+    notes: str
+    created_at: datetime
+
+
+class LoggedSessionOut(SessionOut):
+    package: PackageOut | None
+    warnings: list[WarningName]
+
+
+class SessionList(Schema):
+    items: list[SessionOut]
+    count: int
+
+
+class SessionFilters(Schema):
+    client_id: int | None = Field(None, ge=1, le=2**62)
+    package_id: int | None = Field(None, ge=1, le=2**62)
+    from_: date | None = Field(None, alias="from")
+    to: date | None = None
+
+
+def _get_session(request, session_id: int) -> TrainingSession:
+    return get_object_or_404(
+        TrainingSession.objects.for_studio(request.studio).live(), pk=session_id
+    )
+
+
+def _own(model, request, pk: int | None, field: str):
+    if pk is None:
+        return None
+    found = model.objects.for_studio(request.studio).live().filter(pk=pk).first()
+    if found is None:
+        raise ValidationError({field: ["Not found in your studio."]})
+    return found
+
+
+def _logged_out(request, logged: services.LoggedSession) -> dict:
+    session = logged.session
+    package = (
+        package_dict(logged.package, studio=request.studio, today=request.studio.today())
+        if logged.package
+        else None
+    )
+    return {**SessionOut.from_orm(session).dict(), "package": package, "warnings": logged.warnings}
+
+
+@router.get("", response={200: SessionList, **ERRORS})
+def session_list(request, filters: Query[SessionFilters], paging: Query[PageIn]):
+    sessions = TrainingSession.objects.for_studio(request.studio).live()
+    if filters.client_id is not None:
+        sessions = sessions.filter(client_id=filters.client_id)
+    if filters.package_id is not None:
+        sessions = sessions.filter(package_id=filters.package_id)
+    tz = request.studio.tzinfo
+    # Dates are whole days in the studio's time zone, both ends included.
+    if filters.from_ is not None:
+        sessions = sessions.filter(
+            starts_at__gte=datetime.combine(filters.from_, time.min, tzinfo=tz)
+        )
+    if filters.to is not None:
+        sessions = sessions.filter(
+            starts_at__lt=datetime.combine(filters.to + timedelta(days=1), time.min, tzinfo=tz)
+        )
+    return paginate(sessions.order_by("-starts_at", "-id"), paging.page, paging.page_size)
+
+
+@router.post("", response={201: LoggedSessionOut, **ERRORS})
+def session_create(request, payload: SessionIn):
+    client = _own(Client, request, payload.client_id, "client_id")
+    package = _own(Package, request, payload.package_id, "package_id")
+    logged = services.session_log(
+        studio=request.studio,
+        actor=request.user,
+        client=client,
+        package=package,
+        starts_at=payload.starts_at,
+        duration_minutes=payload.duration_minutes,
+        status=payload.status,
+        notes=payload.notes,
+    )
+    return Status(201, _logged_out(request, logged))
+
+
+@router.get("/{int:session_id}", response={200: SessionOut, **ERRORS})
+def session_read(request, session_id: int):
+    return _get_session(request, session_id)
+
+
+@router.patch("/{int:session_id}", response={200: LoggedSessionOut, **ERRORS})
+def session_patch(request, session_id: int, payload: SessionPatch):
+    session = _get_session(request, session_id)
+    changes = payload.dict(exclude_unset=True)
+    if "package_id" in changes:
+        changes["package"] = _own(Package, request, changes.pop("package_id"), "package_id")
+    logged = services.session_update(session=session, actor=request.user, **changes)
+    return _logged_out(request, logged)
+
+
+@router.delete("/{int:session_id}", response={204: None, **ERRORS})
+def session_delete(request, session_id: int):
+    services.session_delete(session=_get_session(request, session_id), actor=request.user)
+    return Status(204, None)

@@ -1,0 +1,180 @@
+"""Logging, correcting and deleting sessions; the package counter moves in the same transaction.
+
+A used-up, expired or inactive package never blocks a session: the session is recorded and the
+caller gets warnings to show.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from punchcard.clients.models import Client
+from punchcard.packages.models import Package
+from punchcard.studios.models import Studio, User
+from punchcard.training import counts
+from punchcard.training.models import TrainingSession
+
+WARNING_TEXT = {
+    "no_package": "Not covered by a package: this client has no package with sessions left.",
+    "package_exceeded": "This package is used up: the session was recorded as overage.",
+    "package_expired": "This package has expired: the session was recorded anyway.",
+    "package_inactive": "This package is switched off (inactive): the session was recorded anyway.",
+}
+
+
+@dataclass
+class LoggedSession:
+    session: TrainingSession
+    package: Package | None
+    warnings: list[str] = field(default_factory=list)
+
+
+def package_for_new_session(*, studio: Studio, client: Client) -> Package | None:
+    """The assignment rule: the primary package, else the usable one expiring first, else none."""
+    packages = Package.objects.for_studio(studio).live().filter(client=client)
+    primary = packages.filter(is_primary=True).first()
+    if primary is not None:
+        return primary
+    return (
+        packages.usable(studio.today())
+        .order_by(F("expiry_date").asc(nulls_last=True), "created_at", "id")
+        .first()
+    )
+
+
+def warnings_for(package: Package | None, *, today) -> list[str]:
+    if package is None:
+        return ["no_package"]
+    found = []
+    if package.sessions_used > package.total_sessions:
+        found.append("package_exceeded")
+    if package.is_expired_on(today):
+        found.append("package_expired")
+    if not package.is_active:
+        found.append("package_inactive")
+    return found
+
+
+def _check_package(studio: Studio, client: Client, package: Package | None) -> None:
+    if package is None:
+        return
+    if package.studio_id != studio.id or package.deleted_at is not None:
+        raise ValidationError({"package_id": ["Choose one of this client's packages."]})
+    if package.client_id != client.id:
+        raise ValidationError({"package_id": ["This package belongs to another client."]})
+
+
+def _check_fields(duration_minutes: int, status: str, notes: str) -> None:
+    if not 1 <= duration_minutes <= 1440:
+        raise ValidationError({"duration_minutes": ["Enter a duration from 1 to 1,440 minutes."]})
+    if status not in TrainingSession.Status.values:
+        raise ValidationError(
+            {"status": [f"Choose one of: {', '.join(TrainingSession.Status.values)}."]}
+        )
+    if len(notes) > 2000:
+        raise ValidationError({"notes": ["Use at most 2,000 characters."]})
+
+
+def _result(session: TrainingSession, studio: Studio) -> LoggedSession:
+    package = (
+        Package.objects.select_related("client").get(pk=session.package_id)
+        if session.package_id
+        else None
+    )
+    return LoggedSession(session, package, warnings_for(package, today=studio.today()))
+
+
+@transaction.atomic
+def session_log(
+    *,
+    studio: Studio,
+    actor: User | None,
+    client: Client,
+    package: Package | None = None,
+    starts_at: datetime | None = None,
+    duration_minutes: int = 60,
+    status: str = TrainingSession.Status.COMPLETED,
+    notes: str = "",
+) -> LoggedSession:
+    """Record a session and count it against its package (or the one the rule picks)."""
+    if client.studio_id != studio.id or client.deleted_at is not None:
+        raise ValidationError({"client_id": ["Choose one of your clients."]})
+    notes = (notes or "").strip()
+    _check_fields(duration_minutes, status, notes)
+    if package is None:
+        package = package_for_new_session(studio=studio, client=client)
+    _check_package(studio, client, package)
+    session = TrainingSession.objects.create(
+        studio=studio,
+        client=client,
+        package=package,
+        trainer=actor,
+        starts_at=starts_at or timezone.now(),
+        duration_minutes=duration_minutes,
+        status=status,
+        notes=notes,
+    )
+    if session.is_counted:
+        counts.bump(session.package_id, +1)
+    return _result(session, studio)
+
+
+UNSET = object()
+
+
+@transaction.atomic
+def session_update(
+    *,
+    session: TrainingSession,
+    actor: User | None,
+    package=UNSET,
+    starts_at=UNSET,
+    duration_minutes=UNSET,
+    status=UNSET,
+    notes=UNSET,
+) -> LoggedSession:
+    """Correct a session; if its package or counted-ness changes, both counters move at once."""
+    # Lock the row so two edits of one session cannot both move the counters.
+    session = (
+        TrainingSession.objects.select_for_update()
+        .select_related("client", "studio")
+        .get(pk=session.pk)
+    )
+    if session.deleted_at is not None:
+        raise ValidationError({"session": ["This session was deleted."]})
+    was_counted, old_package_id = session.is_counted, session.package_id
+    if package is not UNSET:
+        _check_package(session.studio, session.client, package)
+        session.package = package
+    if starts_at is not UNSET and starts_at is not None:
+        session.starts_at = starts_at
+    if duration_minutes is not UNSET and duration_minutes is not None:
+        session.duration_minutes = duration_minutes
+    if status is not UNSET and status is not None:
+        session.status = status
+    if notes is not UNSET and notes is not None:
+        session.notes = notes.strip()
+    _check_fields(session.duration_minutes, session.status, session.notes)
+    session.save()
+    if was_counted:
+        counts.bump(old_package_id, -1)
+    if session.is_counted:
+        counts.bump(session.package_id, +1)
+    return _result(session, session.studio)
+
+
+@transaction.atomic
+def session_delete(*, session: TrainingSession, actor: User | None) -> None:
+    """Soft delete; a counted session gives its package the session back at once."""
+    session = TrainingSession.objects.select_for_update().get(pk=session.pk)
+    if session.deleted_at is not None:
+        return
+    was_counted = session.is_counted
+    session.deleted_at = timezone.now()
+    session.save(update_fields=["deleted_at", "updated_at"])
+    if was_counted:
+        counts.bump(session.package_id, -1)

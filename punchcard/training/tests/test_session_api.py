@@ -1,0 +1,246 @@
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+import time_machine
+
+from punchcard.clients.tests.factories import ClientFactory
+from punchcard.packages.models import Package
+from punchcard.packages.tests.factories import PackageFactory
+from punchcard.training.models import TrainingSession
+
+pytestmark = pytest.mark.django_db
+JSON = "application/json"
+NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
+TODAY = NOW.date()
+
+
+@pytest.fixture(autouse=True)
+def frozen_time():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+@pytest.fixture
+def ana(owner):
+    return ClientFactory(studio=owner.studio, name="Ana Lopez")
+
+
+def log(persona, **body):
+    response = persona.api.post("/api/sessions", body, content_type=JSON)
+    assert response.status_code == 201, response.content
+    return response.json()
+
+
+def used(package) -> int:
+    return Package.objects.get(pk=package.pk).sessions_used
+
+
+@pytest.mark.parametrize(
+    ("status", "counted"), [("completed", 1), ("no_show", 1), ("late_cancel", 1), ("cancelled", 0)]
+)
+def test_each_status_counts_or_not(trainer, ana, status, counted):
+    package = PackageFactory(studio=trainer.studio, client=ana)
+    body = log(trainer, client_id=ana.pk, package_id=package.pk, status=status)
+    assert body["package"]["sessions_used"] == counted
+    assert used(package) == counted
+
+
+def test_session_defaults_and_shape(trainer, ana):
+    PackageFactory(studio=trainer.studio, client=ana)
+    body = log(trainer, client_id=ana.pk)
+    assert (body["status"], body["duration_minutes"], body["notes"]) == ("completed", 60, "")
+    assert datetime.fromisoformat(body["starts_at"]) == NOW
+    assert {
+        "id",
+        "client_id",
+        "package_id",
+        "starts_at",
+        "duration_minutes",
+        "status",
+        "notes",
+        "created_at",
+        "package",
+        "warnings",
+    } <= set(body)
+    assert TrainingSession.objects.get().trainer == trainer.user
+
+
+def test_assignment_prefers_primary_then_soonest_expiry_then_none(owner, ana):
+    no_expiry = PackageFactory(studio=owner.studio, client=ana, name="open")
+    later = PackageFactory(
+        studio=owner.studio, client=ana, name="later", expiry_date=TODAY + timedelta(days=60)
+    )
+    sooner = PackageFactory(
+        studio=owner.studio, client=ana, name="sooner", expiry_date=TODAY + timedelta(days=10)
+    )
+    PackageFactory(
+        studio=owner.studio, client=ana, name="expired", expiry_date=TODAY - timedelta(days=1)
+    )
+    PackageFactory(studio=owner.studio, client=ana, name="off", is_active=False, expiry_date=TODAY)
+    assert log(owner, client_id=ana.pk)["package_id"] == sooner.pk
+    Package.objects.filter(pk=later.pk).update(is_primary=True)
+    assert log(owner, client_id=ana.pk)["package_id"] == later.pk
+    Package.objects.filter(pk=later.pk).update(is_primary=False)
+    Package.objects.filter(pk=sooner.pk).update(sessions_used=12)  # used up: not usable
+    assert log(owner, client_id=ana.pk)["package_id"] == later.pk
+    Package.objects.filter(pk=later.pk).update(deleted_at=NOW)
+    assert log(owner, client_id=ana.pk)["package_id"] == no_expiry.pk
+    Package.objects.filter(pk=no_expiry.pk).update(is_active=False)
+    body = log(owner, client_id=ana.pk)
+    assert (body["package_id"], body["package"], body["warnings"]) == (None, None, ["no_package"])
+
+
+def test_overage_is_recorded_and_warned_never_refused(trainer, ana):
+    package = PackageFactory(studio=trainer.studio, client=ana, total_sessions=1)
+    assert log(trainer, client_id=ana.pk, package_id=package.pk)["warnings"] == []
+    body = log(trainer, client_id=ana.pk, package_id=package.pk)
+    assert body["warnings"] == ["package_exceeded"]
+    assert (body["package"]["sessions_used"], body["package"]["sessions_remaining"]) == (2, -1)
+    assert body["package"]["status"] == "completed"
+
+
+def test_expired_and_inactive_packages_warn_but_record(trainer, ana):
+    package = PackageFactory(
+        studio=trainer.studio, client=ana, expiry_date=TODAY - timedelta(days=3), is_active=False
+    )
+    body = log(trainer, client_id=ana.pk, package_id=package.pk)
+    assert body["warnings"] == ["package_expired", "package_inactive"]
+    assert used(package) == 1
+
+
+def test_edit_and_delete_move_counts_at_once(trainer, ana):
+    first = PackageFactory(studio=trainer.studio, client=ana, name="first")
+    second = PackageFactory(studio=trainer.studio, client=ana, name="second")
+    session = log(trainer, client_id=ana.pk, package_id=first.pk)
+    url = f"/api/sessions/{session['id']}"
+    response = trainer.api.patch(url, {"status": "cancelled"}, content_type=JSON)
+    assert response.status_code == 200 and response.json()["package"]["sessions_used"] == 0
+    trainer.api.patch(url, {"status": "no_show", "package_id": second.pk}, content_type=JSON)
+    assert (used(first), used(second)) == (0, 1)
+    trainer.api.patch(url, {"package_id": first.pk}, content_type=JSON)
+    assert (used(first), used(second)) == (1, 0)
+    assert trainer.api.delete(url).status_code == 204
+    assert (used(first), used(second)) == (0, 0)
+    assert trainer.api.get(url).status_code == 404
+    assert trainer.api.delete(url).status_code == 404
+
+
+def test_list_filters_and_newest_first(owner, ana):
+    ben = ClientFactory(studio=owner.studio)
+    package = PackageFactory(studio=owner.studio, client=ana)
+    a1 = log(owner, client_id=ana.pk, package_id=package.pk, starts_at="2026-11-01T09:00:00+00:00")
+    a2 = log(owner, client_id=ana.pk, starts_at="2026-11-20T09:00:00+00:00")
+    b1 = log(owner, client_id=ben.pk, starts_at="2026-11-10T23:30:00+00:00")
+    ids = lambda **p: [s["id"] for s in owner.api.get("/api/sessions", p).json()["items"]]  # noqa: E731
+    assert ids() == [a2["id"], b1["id"], a1["id"]]
+    assert ids(client_id=ana.pk) == [a2["id"], a1["id"]]
+    assert ids(package_id=package.pk) == [a2["id"], a1["id"]]
+    assert ids(**{"from": "2026-11-10", "to": "2026-11-10"}) == [b1["id"]]
+    assert owner.api.get("/api/sessions", {"from": "yesterday"}).status_code == 422
+
+
+def test_dates_in_the_list_are_studio_local_days(owner, ana):
+    owner.studio.timezone = "America/New_York"
+    owner.studio.save()
+    # 02:00 UTC on the 11th is still the evening of the 10th in New York.
+    s = log(owner, client_id=ana.pk, starts_at="2026-11-11T02:00:00+00:00")
+    items = owner.api.get("/api/sessions", {"from": "2026-11-10", "to": "2026-11-10"}).json()[
+        "items"
+    ]
+    assert [i["id"] for i in items] == [s["id"]]
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"status": "done"}, "status"),
+        ({"duration_minutes": 0}, "duration_minutes"),
+        ({"duration_minutes": 2000}, "duration_minutes"),
+        ({"starts_at": "soon"}, "starts_at"),
+        ({"notes": "x" * 2001}, "notes"),
+        ({"package_id": 999999}, "package_id"),
+    ],
+)
+def test_invalid_session_is_422_naming_the_field(trainer, ana, body, field):
+    response = trainer.api.post("/api/sessions", {"client_id": ana.pk, **body}, content_type=JSON)
+    assert response.status_code == 422
+    assert field in {d["loc"][-1] for d in response.json()["detail"]}
+    assert not TrainingSession.objects.exists()
+
+
+def test_cross_studio_client_or_package_is_refused(owner, outsider, ana):
+    theirs = ClientFactory(studio=outsider.studio)
+    their_package = PackageFactory(studio=outsider.studio, client=theirs)
+    r1 = owner.api.post("/api/sessions", {"client_id": theirs.pk}, content_type=JSON)
+    r2 = owner.api.post(
+        "/api/sessions", {"client_id": ana.pk, "package_id": their_package.pk}, content_type=JSON
+    )
+    assert (r1.status_code, r2.status_code) == (422, 422)
+    assert used(their_package) == 0 and not TrainingSession.objects.exists()
+
+
+def test_another_clients_package_is_refused(owner, ana):
+    ben = ClientFactory(studio=owner.studio)
+    bens = PackageFactory(studio=owner.studio, client=ben)
+    response = owner.api.post(
+        "/api/sessions", {"client_id": ana.pk, "package_id": bens.pk}, content_type=JSON
+    )
+    assert response.status_code == 422
+
+
+def test_outsider_gets_404_on_sessions(owner, outsider, ana):
+    session = log(owner, client_id=ana.pk)
+    url = f"/api/sessions/{session['id']}"
+    assert outsider.api.get(url).status_code == 404
+    assert outsider.api.patch(url, {"status": "cancelled"}, content_type=JSON).status_code == 404
+    assert outsider.api.delete(url).status_code == 404
+    assert outsider.api.get("/api/sessions").json()["count"] == 0
+
+
+def test_session_list_runs_fixed_queries(owner, ana, django_assert_max_num_queries):
+    for _ in range(30):
+        log(owner, client_id=ana.pk)
+    with django_assert_max_num_queries(5):
+        assert len(owner.api.get("/api/sessions").json()["items"]) == 30
+
+
+# Expired report ----------------------------------------------------------------------------------
+
+
+def test_expired_report_lists_unused_value_to_the_cent(owner, ana, trainer):
+    old = PackageFactory(
+        studio=owner.studio,
+        client=ana,
+        name="old",
+        total_value_cents=100_000,
+        total_sessions=12,
+        expiry_date=date(2026, 10, 1),
+    )
+    recent = PackageFactory(
+        studio=owner.studio,
+        client=ana,
+        name="recent",
+        total_value_cents=10_000,
+        total_sessions=3,
+        expiry_date=date(2026, 11, 23),
+    )
+    PackageFactory(studio=owner.studio, client=ana, name="fine", expiry_date=date(2026, 12, 1))
+    done = PackageFactory(
+        studio=owner.studio, client=ana, name="done", total_sessions=1, expiry_date=date(2026, 9, 1)
+    )
+    PackageFactory(
+        studio=owner.studio,
+        client=ana,
+        name="deleted",
+        expiry_date=date(2026, 9, 1),
+        deleted_at=NOW,
+    )
+    Package.objects.filter(pk=old.pk).update(sessions_used=5)
+    Package.objects.filter(pk=recent.pk).update(sessions_used=1)
+    Package.objects.filter(pk=done.pk).update(sessions_used=1)
+    body = owner.api.get("/api/reports/expired-packages").json()
+    assert [p["name"] for p in body["items"]] == ["recent", "old"]
+    # old: 1000 - round(1000*5/12 = 416.67) = 583.33; recent: 100 - 33.33 = 66.67
+    assert [p["unused_value"] for p in body["items"]] == ["66.67", "583.33"]
+    assert (body["count"], body["unused_sessions"], body["unused_value"]) == (2, 9, "650.00")
+    assert trainer.api.get("/api/reports/expired-packages").status_code == 403
