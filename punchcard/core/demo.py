@@ -4,6 +4,7 @@ Each part is a function so later features add their own part without touching th
 """
 
 import random
+from datetime import UTC, datetime, time, timedelta
 
 from django.db import transaction
 
@@ -15,8 +16,76 @@ DEMO_STUDIO = "Demo Studio"
 DEMO_OWNER = ("owner@demo.punchcard.test", "train-hard-2026")
 DEMO_TRAINER = ("trainer@demo.punchcard.test", "train-hard-2026")
 
-FIRST = ["Ana", "Lucia", "Sofia", "Mateo", "Liam", "Olivia", "Noah", "Emma", "Amara", "Kenji", "Priya", "Omar", "Chloe", "Diego", "Hannah", "Ravi", "Fatima", "Jonas", "Elena", "Marcus", "Zoe", "Tomas", "Aisha", "Lukas", "Mei", "Samuel", "Ingrid", "Kwame", "Rosa", "Daniel", "Leila", "Patrick", "Yuki", "Carmen", "Felix", "Nadia", "Hugo", "Grace", "Ibrahim", "Maya"]
-LAST = ["Lopez", "Rossi", "Garcia", "Silva", "Chen", "Novak", "Okafor", "Patel", "Schmidt", "Kowalski", "Haddad", "Murphy", "Tanaka", "Andersen", "Dubois", "Costa", "Nguyen", "Fischer", "Moreau", "Brennan", "Ali", "Santos", "Larsen", "Kim", "Mensah", "Ortiz"]
+FIRST = [
+    "Ana",
+    "Lucia",
+    "Sofia",
+    "Mateo",
+    "Liam",
+    "Olivia",
+    "Noah",
+    "Emma",
+    "Amara",
+    "Kenji",
+    "Priya",
+    "Omar",
+    "Chloe",
+    "Diego",
+    "Hannah",
+    "Ravi",
+    "Fatima",
+    "Jonas",
+    "Elena",
+    "Marcus",
+    "Zoe",
+    "Tomas",
+    "Aisha",
+    "Lukas",
+    "Mei",
+    "Samuel",
+    "Ingrid",
+    "Kwame",
+    "Rosa",
+    "Daniel",
+    "Leila",
+    "Patrick",
+    "Yuki",
+    "Carmen",
+    "Felix",
+    "Nadia",
+    "Hugo",
+    "Grace",
+    "Ibrahim",
+    "Maya",
+]
+LAST = [
+    "Lopez",
+    "Rossi",
+    "Garcia",
+    "Silva",
+    "Chen",
+    "Novak",
+    "Okafor",
+    "Patel",
+    "Schmidt",
+    "Kowalski",
+    "Haddad",
+    "Murphy",
+    "Tanaka",
+    "Andersen",
+    "Dubois",
+    "Costa",
+    "Nguyen",
+    "Fischer",
+    "Moreau",
+    "Brennan",
+    "Ali",
+    "Santos",
+    "Larsen",
+    "Kim",
+    "Mensah",
+    "Ortiz",
+]
 
 
 def _client_rows(rng: random.Random, count: int) -> list[dict]:
@@ -62,4 +131,90 @@ def seed_demo(seed: int = 42) -> tuple[Studio, bool]:
         studio=studio, email=DEMO_TRAINER[0], password=DEMO_TRAINER[1], role=Membership.Role.TRAINER
     )
     Client.objects.bulk_create(Client(studio=studio, **row) for row in _client_rows(rng, 40))
+    _seed_packages_and_sessions(studio, owner.user, rng)
     return studio, True
+
+
+VALIDITY = {"Starter": 60, "Standard": 120, "Premium": 180, "Elite": 365}
+STATUS_WEIGHTS = [("completed", 86), ("no_show", 5), ("late_cancel", 4), ("cancelled", 5)]
+
+
+def _sessions_for(package, client, start, today, per_week, limit, rng, trainer):
+    """A realistic rhythm: per_week sessions from the start date until today, at most `limit`."""
+    from punchcard.training.models import TrainingSession
+
+    rows, day = [], start
+    statuses = [s for s, w in STATUS_WEIGHTS for _ in range(w)]
+    while day < today and len(rows) < limit:
+        hour = rng.choice([7, 8, 9, 12, 17, 18, 19])
+        starts_at = datetime.combine(day, time(hour, rng.choice([0, 30])), tzinfo=UTC)
+        rows.append(
+            TrainingSession(
+                studio_id=package.studio_id,
+                client=client,
+                package=package,
+                trainer=trainer,
+                starts_at=starts_at,
+                duration_minutes=rng.choice([45, 60, 60, 60, 90]),
+                status=rng.choice(statuses),
+            )
+        )
+        day += timedelta(days=max(1, round(7 / per_week) + rng.randint(-1, 1)))
+    return rows
+
+
+def _seed_packages_and_sessions(studio, owner, rng):
+    """Packages in every state, and months of sessions, through the same services as the app."""
+    from punchcard.packages import services as packages
+    from punchcard.packages.models import Package, PackageType
+    from punchcard.training import counts
+    from punchcard.training.models import TrainingSession
+
+    today = studio.today()
+    types = {t.name: t for t in PackageType.objects.filter(studio=studio)}
+    for name, days in VALIDITY.items():
+        PackageType.objects.filter(pk=types[name].pk).update(validity_days=days)
+        types[name].validity_days = days
+    clients = list(Client.objects.filter(studio=studio).order_by("name"))
+    sessions = []
+    for index, client in enumerate(clients):
+        for round_ in range(1 + (index % 3 == 0)):
+            type_name = rng.choice(["Starter", "Standard", "Standard", "Premium", "Elite"])
+            ptype = types[type_name]
+            start = today - timedelta(days=rng.randint(5, 200) + 150 * round_)
+            package = packages.package_create(
+                studio=studio,
+                actor=owner,
+                client=client,
+                package_type=ptype,
+                start_date=start,
+                is_active=rng.random() > 0.07,
+            )
+            Package.objects.filter(pk=package.pk).update(
+                created_at=datetime.combine(start, time(10), tzinfo=UTC)
+            )
+            # Most clients use their package fully or nearly; a few overrun it.
+            limit = ptype.total_sessions + rng.choice([-3, -2, -1, 0, 0, 1, 2, 5, -8])
+            sessions += _sessions_for(
+                package, client, start, today, rng.choice([1, 2, 2, 3]), limit, rng, owner
+            )
+    TrainingSession.objects.bulk_create(sessions, batch_size=500)
+    counts.recount(Package.objects.filter(studio=studio).values_list("pk", flat=True))
+
+    # A few sessions not covered by any package, so the dashboard has them to show.
+    for client in clients[-3:]:
+        TrainingSession.objects.create(
+            studio=studio,
+            client=client,
+            trainer=owner,
+            starts_at=datetime.combine(today - timedelta(days=2), time(18), tzinfo=UTC),
+        )
+    # The named states: primary, transferred, deleted, expiring soon.
+    live = Package.objects.filter(studio=studio, deleted_at__isnull=True).order_by("id")
+    packages.package_set_primary(package=live[0], actor=owner)
+    packages.package_transfer(
+        package=live[1], actor=owner, to_client=clients[5], reason="Gift to a friend who moved in."
+    )
+    packages.package_delete(package=live[2], actor=owner)
+    soon = live.filter(sessions_remaining__gt=3).exclude(expiry_date__lt=today)[5]
+    packages.package_update(package=soon, actor=owner, expiry_date=today + timedelta(days=9))
