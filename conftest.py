@@ -154,3 +154,9 @@ def assert_accessible():
         assert not bad, f"axe found serious/critical violations on {label or pg.url}:\n{details}"
 
     return check
+
+
+def wait_for_htmx(pg) -> None:
+    """Wait until htmx has wired up the page: typing before that fires no request."""
+    pg.wait_for_load_state("load")
+    pg.wait_for_function("window.htmx !== undefined && document.readyState === 'complete'")

@@ -2,11 +2,15 @@ from django.contrib import admin
 from django.urls import include, path
 
 from config.api import api
+from punchcard.packages.report_views import expired_report
 
 urlpatterns = [
     path("api/", api.urls),
     path("admin/", admin.site.urls),
     path("clients/", include("punchcard.clients.urls")),
+    path("packages/", include("punchcard.packages.urls")),
+    path("sessions/", include("punchcard.training.urls")),
+    path("reports/expired/", expired_report, name="reports-expired"),
     path("", include("punchcard.studios.urls")),
     path("", include("punchcard.core.urls")),
 ]

@@ -26,6 +26,8 @@ from punchcard.studios.models import Membership, Studio, User
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # Variables that change what the settings module decides; each test sets what it needs.
 SETTINGS_ENV = (
+    # Set by the browser fixture for Playwright; a subprocess must not inherit it.
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
     "SECRET_KEY",
     "DEBUG",
     "DATABASE_URL",

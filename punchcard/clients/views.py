@@ -7,6 +7,7 @@ from django.views.decorators.http import require_POST
 from punchcard.clients import services
 from punchcard.clients.forms import ClientForm
 from punchcard.clients.models import Client
+from punchcard.packages import selectors as package_selectors
 from punchcard.studios.access import studio_required
 
 PAGE_SIZE = 25
@@ -52,7 +53,13 @@ def client_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @studio_required
 def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
     client = get_client_for_studio(request, pk)
-    return render(request, "clients/client_detail.html", {"client": client})
+    context = {
+        "client": client,
+        "held_packages": package_selectors.client_packages(client=client),
+        "today": request.studio.today(),
+        "threshold": request.studio.low_balance_threshold,
+    }
+    return render(request, "clients/client_detail.html", context)
 
 
 @studio_required

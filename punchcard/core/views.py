@@ -1,18 +1,13 @@
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from punchcard.clients.models import Client
 from punchcard.studios.access import studio_required
+from punchcard.training import selectors
 
 
 @studio_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    clients = Client.objects.for_studio(request.studio).live()
-    return render(
-        request,
-        "core/dashboard.html",
-        {"client_count": clients.count(), "recent_clients": clients.order_by("-created_at")[:5]},
-    )
+    return render(request, "core/dashboard.html", selectors.dashboard(studio=request.studio))
 
 
 @studio_required

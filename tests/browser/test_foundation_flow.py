@@ -9,6 +9,8 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from conftest import wait_for_htmx
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PHONE = {"width": 375, "height": 812}
@@ -72,6 +74,7 @@ def test_signup_add_clients_search_and_sign_out(page: Page, screenshot, assert_a
     results = page.locator("#client-results")
     expect(results.get_by_role("row")).to_have_count(3)  # header + two clients
     assert_accessible(page, "clients list")
+    wait_for_htmx(page)
     with page.expect_response(is_htmx_search) as search:
         page.get_by_role("searchbox", name="Search clients by name or email").fill("ana")
     assert search.value.status == 200

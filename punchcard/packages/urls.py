@@ -1,0 +1,21 @@
+from django.urls import path
+
+from punchcard.packages import type_views, views
+
+app_name = "packages"
+urlpatterns = [
+    path("", views.package_list, name="list"),
+    path("export.csv", views.package_export, name="export"),
+    path("new/", views.package_new, name="new"),
+    path("client-options/", views.client_options, name="client-options"),
+    path("<int:pk>/", views.package_detail, name="detail"),
+    path("<int:pk>/edit/", views.package_edit, name="edit"),
+    path("<int:pk>/primary/", views.package_make_primary, name="make-primary"),
+    path("<int:pk>/transfer/", views.package_transfer, name="transfer"),
+    path("<int:pk>/delete/", views.package_delete, name="delete"),
+    path("<int:pk>/restore/", views.package_restore, name="restore"),
+    path("types/", type_views.type_list, name="type-list"),
+    path("types/new/", type_views.type_new, name="type-new"),
+    path("types/<int:pk>/edit/", type_views.type_edit, name="type-edit"),
+    path("types/<int:pk>/delete/", type_views.type_delete, name="type-delete"),
+]
