@@ -8,6 +8,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
+from punchcard.analytics.api import router as analytics_router
 from punchcard.clients.api import router as clients_router
 from punchcard.core.api import API_AUTH
 from punchcard.packages.api import client_packages_router, reports_router, types_router
@@ -90,3 +91,4 @@ api.add_router("/package-types", types_router)
 api.add_router("/packages", packages_router)
 api.add_router("/sessions", sessions_router)
 api.add_router("/reports", reports_router)
+api.add_router("/analytics", analytics_router)

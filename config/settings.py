@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "punchcard.clients",
     "punchcard.packages",
     "punchcard.training",
+    "punchcard.analytics",
 ]
 
 MIDDLEWARE = [

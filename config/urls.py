@@ -10,6 +10,7 @@ urlpatterns = [
     path("clients/", include("punchcard.clients.urls")),
     path("packages/", include("punchcard.packages.urls")),
     path("sessions/", include("punchcard.training.urls")),
+    path("analytics/", include("punchcard.analytics.urls")),
     path("reports/expired/", expired_report, name="reports-expired"),
     path("", include("punchcard.studios.urls")),
     path("", include("punchcard.core.urls")),

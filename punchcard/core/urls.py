@@ -5,5 +5,4 @@ from punchcard.core import views
 app_name = "core"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
-    path("analytics/", views.coming_soon, {"title": "Analytics"}, name="analytics"),
 ]

@@ -8,8 +8,3 @@ from punchcard.training import selectors
 @studio_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     return render(request, "core/dashboard.html", selectors.dashboard(studio=request.studio))
-
-
-@studio_required
-def coming_soon(request: HttpRequest, title: str) -> HttpResponse:
-    return render(request, "core/coming_soon.html", {"title": title})

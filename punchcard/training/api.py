@@ -1,4 +1,4 @@
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
@@ -6,6 +6,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from punchcard.clients.models import Client
 from punchcard.core.api import ErrorOut, PageIn, ValidationErrorOut, paginate
+from punchcard.core.dates import DateRange
 from punchcard.packages.models import Package
 from punchcard.packages.present import package_dict
 from punchcard.packages.schemas import PackageOut
@@ -95,16 +96,12 @@ def session_list(request, filters: Query[SessionFilters], paging: Query[PageIn])
         sessions = sessions.filter(client_id=filters.client_id)
     if filters.package_id is not None:
         sessions = sessions.filter(package_id=filters.package_id)
-    tz = request.studio.tzinfo
     # Dates are whole days in the studio's time zone, both ends included.
-    if filters.from_ is not None:
-        sessions = sessions.filter(
-            starts_at__gte=datetime.combine(filters.from_, time.min, tzinfo=tz)
-        )
-    if filters.to is not None:
-        sessions = sessions.filter(
-            starts_at__lt=datetime.combine(filters.to + timedelta(days=1), time.min, tzinfo=tz)
-        )
+    lower, upper = DateRange(filters.from_, filters.to).bounds(request.studio.tzinfo)
+    if lower is not None:
+        sessions = sessions.filter(starts_at__gte=lower)
+    if upper is not None:
+        sessions = sessions.filter(starts_at__lt=upper)
     return paginate(sessions.order_by("-starts_at", "-id"), paging.page, paging.page_size)
 
 

@@ -4,6 +4,7 @@ from datetime import datetime, time, timedelta
 
 from django.db.models import QuerySet
 
+from punchcard.core.dates import DateRange
 from punchcard.packages.models import Package
 from punchcard.studios.models import Studio
 from punchcard.training.models import TrainingSession
@@ -29,10 +30,11 @@ def session_list(
         sessions = sessions.filter(client_id=client_id)
     if package_id:
         sessions = sessions.filter(package_id=package_id)
-    if date_from:
-        sessions = sessions.filter(starts_at__gte=day_bounds(studio, date_from)[0])
-    if date_to:
-        sessions = sessions.filter(starts_at__lt=day_bounds(studio, date_to)[1])
+    lower, upper = DateRange(date_from, date_to).bounds(studio.tzinfo)
+    if lower is not None:
+        sessions = sessions.filter(starts_at__gte=lower)
+    if upper is not None:
+        sessions = sessions.filter(starts_at__lt=upper)
     return sessions.order_by("-starts_at", "-id")
 
 

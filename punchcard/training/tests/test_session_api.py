@@ -244,3 +244,21 @@ def test_expired_report_lists_unused_value_to_the_cent(owner, ana, trainer):
     assert [p["unused_value"] for p in body["items"]] == ["66.67", "583.33"]
     assert (body["count"], body["unused_sessions"], body["unused_value"]) == (2, 9, "650.00")
     assert trainer.api.get("/api/reports/expired-packages").status_code == 403
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"from": "0001-01-01"}, {"to": "9999-12-31"}, {"from": "0001-01-01", "to": "9999-12-31"}],
+)
+def test_extreme_date_filters_never_500(owner, ana, params):
+    owner.studio.timezone = "Pacific/Auckland"
+    owner.studio.save()
+    log(owner, client_id=ana.pk)
+    response = owner.api.get("/api/sessions", params)
+    assert response.status_code == 200 and response.json()["count"] == 1
+    assert (
+        owner.web.get(
+            "/sessions/", {"date_from": params.get("from", ""), "date_to": params.get("to", "")}
+        ).status_code
+        == 200
+    )
