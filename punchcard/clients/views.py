@@ -9,8 +9,10 @@ from punchcard.clients.forms import ClientForm
 from punchcard.clients.models import Client
 from punchcard.packages import selectors as package_selectors
 from punchcard.studios.access import studio_required
+from punchcard.training import selectors as training_selectors
 
 PAGE_SIZE = 25
+RECENT_SESSIONS = 20
 
 
 def get_client_for_studio(request: HttpRequest, pk: int) -> Client:
@@ -58,6 +60,11 @@ def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "held_packages": package_selectors.client_packages(client=client),
         "today": request.studio.today(),
         "threshold": request.studio.low_balance_threshold,
+        "recent_sessions": list(
+            training_selectors.session_list(studio=request.studio, client_id=client.pk)[
+                :RECENT_SESSIONS
+            ]
+        ),
     }
     return render(request, "clients/client_detail.html", context)
 

@@ -177,3 +177,14 @@ def test_outsider_gets_404_on_session_pages(owner, outsider, ana):
     assert outsider.web.post(reverse("training:quick-log"), {"client": ana.pk}).status_code == 404
     assert outsider.web.get(reverse("training:new"), {"client": ana.pk}).status_code == 404
     assert TrainingSession.objects.filter(deleted_at__isnull=True).count() == 1
+
+
+def test_client_and_package_pages_list_sessions_and_offer_one_click_log(owner, ana):
+    package = PackageFactory(studio=owner.studio, client=ana, name="Ana's Standard")
+    TrainingSessionFactory(package=package, status="no_show")
+    client_html = owner.web.get(reverse("clients:detail", args=[ana.pk])).content.decode()
+    package_html = owner.web.get(reverse("packages:detail", args=[package.pk])).content.decode()
+    for html in (client_html, package_html):
+        assert "No-show" in html
+        assert f'name="client" value="{ana.pk}"' in html and reverse("training:quick-log") in html
+    assert f'name="package" value="{package.pk}"' in package_html
