@@ -118,8 +118,14 @@ def page(browser, live_server):
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
     pg = context.new_page()
     pg.set_default_timeout(10_000)
+    # Any script or style the Content-Security-Policy refuses is a bug: fail the test on it.
+    refused = []
+    pg.on(
+        "console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None
+    )
     yield pg
     context.close()
+    assert not refused, f"CSP refused something on {live_server.url}: {refused}"
 
 
 @pytest.fixture
@@ -159,4 +165,5 @@ def assert_accessible():
 def wait_for_htmx(pg) -> None:
     """Wait until htmx has wired up the page: typing before that fires no request."""
     pg.wait_for_load_state("load")
-    pg.wait_for_function("window.htmx !== undefined && document.readyState === 'complete'")
+    # A function, not an expression string: strings are eval'd, which our CSP forbids.
+    pg.wait_for_function("() => window.htmx !== undefined && document.readyState === 'complete'")

@@ -77,6 +77,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "punchcard.studios.middleware.StudioMiddleware",
@@ -171,6 +172,23 @@ if not DEBUG:
 # axes.W006 asks for per-IP locking too; we lock per email on purpose (gym Wi-Fi shares one IP,
 # and one member's typos must not lock the whole studio out).
 SILENCED_SYSTEM_CHECKS = ["axes.W006", *envlist("SILENCED_SYSTEM_CHECKS", "")]
+
+# Content-Security-Policy: scripts only from our own static files, never inline or eval'd.
+# Inline style attributes stay allowed: progress bars and SVG charts size themselves with them.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 
 # I18N / static ----------------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"

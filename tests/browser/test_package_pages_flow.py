@@ -47,7 +47,7 @@ def test_sell_a_package_with_live_helpers_then_transfer_it(
     expect(page.locator("#per-session-value")).to_contain_text("$90.00")
     # The swapped-in inputs must be wired by htmx before typing into them.
     page.wait_for_function(
-        "document.querySelector('#id_total_sessions')['htmx-internal-data'] !== undefined"
+        "() => document.querySelector('#id_total_sessions')['htmx-internal-data'] !== undefined"
     )
     # The per-session value follows the typing, rounded by the server.
     page.get_by_label("Total value (USD)").fill("1000")
