@@ -39,5 +39,11 @@ fmt: $(BIN)/.installed
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# Generates (once) a chain-sized studio and measures it through gunicorn: see README, "Benchmark".
+# SQLite in its own file under BENCH_VAR; DATABASE_URL=postgresql://…/punchcard_bench for PostgreSQL.
+BENCH_VAR ?= var/bench
+bench: $(BIN)/.installed
+	PUNCHCARD_VAR_DIR=$(BENCH_VAR) DJANGO_SETTINGS_MODULE=config.settings $(BIN)/python -m bench.run $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) var/static var/test*.sqlite3*

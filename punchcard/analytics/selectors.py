@@ -2,16 +2,18 @@
 
 Money is summed as integer cents in SQL and rounded once, at the end (product.md); nothing here
 loops over packages or sessions. `package_analytics` runs exactly three queries whatever the data
-size: one aggregate over the packages, one grouped by package type, one of sessions per month.
+size: one aggregate over the packages, one grouped by package type, one of sessions per month
+(a fourth only for a range longer than three years or open on one side).
 The API, the page and its CSV exports all read these same figures.
 """
 
+import calendar
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time
 from decimal import Decimal
 
-from django.db.models import BigIntegerField, Count, DateField, Q, QuerySet, Sum
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models import BigIntegerField, Count, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 
 from punchcard.core import money
 from punchcard.core.dates import DateRange
@@ -45,7 +47,7 @@ class MonthRow:
 
     @property
     def last_day(self) -> date:
-        return _add_months(self.month, 1) - timedelta(days=1)
+        return self.month.replace(day=calendar.monthrange(self.month.year, self.month.month)[1])
 
 
 @dataclass(frozen=True)
@@ -167,8 +169,17 @@ def packages_by_type(*, studio: Studio, date_range: DateRange) -> list[TypeRow]:
     ]
 
 
+_FIRST_MONTH, _LAST_MONTH = date.min.replace(day=1), date.max.replace(day=1)
+
+
 def _add_months(day: date, months: int) -> date:
+    """The first of the month `months` after day's, held within the years a date can hold.
+
+    A range such as ?to=0001-01-01 reaches back past year 1 for its months: they are clamped
+    rather than raising, since nothing can be stored there anyway.
+    """
     index = day.year * 12 + day.month - 1 + months
+    index = min(max(index, _FIRST_MONTH.year * 12), _LAST_MONTH.year * 12 + 11)
     return date(index // 12, index % 12 + 1, 1)
 
 
@@ -179,39 +190,94 @@ def sessions_window(*, date_range: DateRange, today: date) -> DateRange:
     return date_range
 
 
+# The months counted in the first query: the window's, at most this many, ending with the current
+# month. Sessions outside them (a longer range, or sessions logged ahead) cost a second query.
+MONTHS_COUNTED_AT_ONCE = 36
+
+
+def _month_of(moment: datetime, tz) -> date:
+    return moment.astimezone(tz).date().replace(day=1)
+
+
+def _months(first: date, last: date) -> list[date]:
+    months, month = [], first
+    while month <= last:
+        months.append(month)
+        if month == _LAST_MONTH:
+            break
+        month = _add_months(month, 1)
+    return months
+
+
+def _count_by_month(
+    studio: Studio, months: list[date], lower: datetime | None, upper: datetime | None
+) -> dict:
+    """Counted sessions per month in [lower, upper), and the first and last of them, in one query.
+
+    One indexed range count per month, as scalar subqueries. Grouping by a truncated month would
+    compute the month of every row (on SQLite in a Python function: seconds for a million
+    sessions); a range count reads only the index session_studio_counted. Each count has exactly
+    one range on starts_at (two would leave the index to the wider one): the first month starts
+    at `lower`, the last ends at `upper`, so no boundary falls outside what a datetime can hold.
+    """
+    tz = studio.tzinfo
+    counted = TrainingSession.objects.for_studio(studio).counted().order_by()
+    window = counted
+    if lower is not None:
+        window = window.filter(starts_at__gte=lower)
+    if upper is not None:
+        window = window.filter(starts_at__lt=upper)
+    columns = {
+        "first": Subquery(window.order_by("starts_at").values("starts_at")[:1]),
+        "last": Subquery(window.order_by("-starts_at").values("starts_at")[:1]),
+    }
+    for i, month in enumerate(months):
+        start = lower if i == 0 else datetime.combine(month, time.min, tzinfo=tz)
+        end = (
+            upper if i == len(months) - 1 else datetime.combine(months[i + 1], time.min, tzinfo=tz)
+        )
+        in_month = counted
+        if start is not None:
+            in_month = in_month.filter(starts_at__gte=start)
+        if end is not None:
+            in_month = in_month.filter(starts_at__lt=end)
+        # COUNT(*), not COUNT(id): PostgreSQL can then answer from the index alone.
+        count = in_month.values("studio_id").annotate(n=Count("*")).values("n")
+        columns[f"m{i}"] = Coalesce(Subquery(count), 0)
+    return Studio.objects.filter(pk=studio.pk).values(**columns).get()
+
+
 def sessions_by_month(*, studio: Studio, date_range: DateRange, today: date) -> list[MonthRow]:
-    """Counted, live sessions per studio-local month of starts_at, in one query.
+    """Counted, live sessions per studio-local month of starts_at: one query (two for sessions
+    outside the MONTHS_COUNTED_AT_ONCE months up to the current one).
 
     Months without sessions are filled in with 0 between the first month that has sessions and the
     range's last month (at most the current month, or the last month with sessions if later), so
     a silly range such as 0001-01-01 to 9999-12-31 cannot produce thousands of empty months.
     """
+    tz = studio.tzinfo
     window = sessions_window(date_range=date_range, today=today)
-    lower, upper = window.bounds(studio.tzinfo)
-    sessions = TrainingSession.objects.for_studio(studio).counted()
+    lower, upper = window.bounds(tz)
+    this_month = today.replace(day=1)
+    last = min(window.end.replace(day=1), this_month) if upper is not None else this_month
+    first = _add_months(last, 1 - MONTHS_COUNTED_AT_ONCE)
     if lower is not None:
-        sessions = sessions.filter(starts_at__gte=lower)
-    if upper is not None:
-        sessions = sessions.filter(starts_at__lt=upper)
-    counts = dict(
-        sessions.order_by()
-        # tzinfo makes both databases cut months at the studio's midnight, not UTC's.
-        .annotate(month=TruncMonth("starts_at", tzinfo=studio.tzinfo, output_field=DateField()))
-        .values("month")
-        .annotate(n=Count("id"))
-        .values_list("month", "n")
-    )
-    if not counts:
+        first = max(first, window.start.replace(day=1))
+    last = max(first, last)
+    months = _months(first, last)
+    found = _count_by_month(studio, months, lower, upper)
+    if found["first"] is None:
         return []
+    span = _month_of(found["first"], tz), _month_of(found["last"], tz)
+    if span[0] < first or span[1] > last:
+        months = _months(*span)
+        found = _count_by_month(studio, months, lower, upper)
+    counts = {month: found[f"m{i}"] for i, month in enumerate(months) if found[f"m{i}"]}
     first, last = min(counts), max(counts)
-    end = max(last, today.replace(day=1))
+    end = max(last, this_month)
     if window.end is not None:
         end = max(last, min(end, window.end.replace(day=1)))
-    rows, month = [], first
-    while month <= end:
-        rows.append(MonthRow(month=month, sessions=counts.get(month, 0)))
-        month = _add_months(month, 1)
-    return rows
+    return [MonthRow(month=month, sessions=counts.get(month, 0)) for month in _months(first, end)]
 
 
 def _name_order(row: TypeRow) -> tuple:

