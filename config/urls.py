@@ -12,6 +12,8 @@ urlpatterns = [
     path("sessions/", include("punchcard.training.urls")),
     path("analytics/", include("punchcard.analytics.urls")),
     path("reports/expired/", expired_report, name="reports-expired"),
+    # A client's private balance page (/b/<token>/): no sign-in, the token in the URL is the key.
+    path("", include("punchcard.clients.public_urls")),
     path("", include("punchcard.studios.urls")),
     path("", include("punchcard.core.urls")),
 ]

@@ -1,6 +1,7 @@
 from django.db import models
+from django.utils import timezone
 
-from punchcard.studios.models import Studio
+from punchcard.studios.models import Studio, hash_token
 
 
 class ClientQuerySet(models.QuerySet):
@@ -41,3 +42,31 @@ class Client(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class BalanceLinkQuerySet(models.QuerySet):
+    def for_token(self, raw: str):
+        """The live link behind a raw token: found by hash; a removed client's link is gone too."""
+        return self.filter(token_hash=hash_token(raw), client__deleted_at__isnull=True)
+
+
+class BalanceLink(models.Model):
+    """A private, revocable URL that shows one client their balance without signing in.
+
+    Only the token's hash is stored (like ApiToken), so the URL can be shown once, at creation.
+    One link per client: a new one replaces the old, whose URL then answers 404.
+    """
+
+    studio = models.ForeignKey(Studio, on_delete=models.CASCADE, related_name="+")
+    client = models.OneToOneField(Client, on_delete=models.CASCADE, related_name="balance_link")
+    token_hash = models.CharField(max_length=64, unique=True)
+    # Not auto_now_add: replacing a link rewrites the row, and "active since" must move with it.
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        "studios.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    objects = BalanceLinkQuerySet.as_manager()
+
+    def __str__(self):
+        return f"Balance link for {self.client}"

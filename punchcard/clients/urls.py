@@ -9,4 +9,6 @@ urlpatterns = [
     path("<int:pk>/", views.client_detail, name="detail"),
     path("<int:pk>/edit/", views.client_edit, name="edit"),
     path("<int:pk>/delete/", views.client_delete, name="delete"),
+    path("<int:pk>/balance-link/", views.balance_link_create, name="balance-link-create"),
+    path("<int:pk>/balance-link/revoke/", views.balance_link_revoke, name="balance-link-revoke"),
 ]

@@ -218,3 +218,8 @@ def _seed_packages_and_sessions(studio, owner, rng):
     packages.package_delete(package=live[2], actor=owner)
     soon = live.filter(sessions_remaining__gt=3).exclude(expiry_date__lt=today)[5]
     packages.package_update(package=soon, actor=owner, expiry_date=today + timedelta(days=9))
+    # A balance link for the first client, so the client page shows an active one. Its raw URL
+    # is not kept anywhere (only the hash is): "Create a new link" on that page shows a fresh one.
+    from punchcard.clients import services as client_services
+
+    client_services.balance_link_create(client=clients[0], actor=owner)

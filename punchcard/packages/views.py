@@ -31,6 +31,7 @@ from punchcard.packages.forms import (
 from punchcard.packages.models import Package, PackageType
 from punchcard.packages.present import CSV_COLUMNS, package_csv_row
 from punchcard.studios.access import studio_required
+from punchcard.training import selectors as training_selectors
 from punchcard.training.models import TrainingSession
 
 PAGE_SIZE = 25
@@ -443,6 +444,16 @@ def _history_for_display(package: Package) -> list[dict]:
     return shown[::-1]
 
 
+def _package_forecast(studio, package: Package, today: date):
+    """The pace forecast of an active package (one count query), else None."""
+    if package.status_on(today) != Package.Status.ACTIVE:
+        return None
+    counts = training_selectors.recent_session_counts(
+        studio=studio, client_ids=[package.client_id], today=today
+    )
+    return training_selectors.package_forecasts([package], counts=counts, today=today)[package.pk]
+
+
 def _render_detail(
     request: HttpRequest,
     package: Package,
@@ -459,6 +470,7 @@ def _render_detail(
     context = {
         "package": package,
         "today": studio.today(),
+        "forecast": _package_forecast(studio, package, studio.today()),
         "sessions": sessions[:SESSIONS_SHOWN],
         "session_count": sessions.count(),
         "transfers": package.transfers.select_related("from_client", "to_client", "actor"),

@@ -22,3 +22,46 @@
     true
   );
 })();
+
+// Copy buttons: data-copy-target names the input whose value goes to the clipboard, and
+// data-copy-status an element that says whether it worked (the input stays selectable either way).
+(function () {
+  "use strict";
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-copy-target]");
+    if (!button) {
+      return;
+    }
+    var input = document.querySelector(button.getAttribute("data-copy-target"));
+    var statusSelector = button.getAttribute("data-copy-status");
+    var status = statusSelector ? document.querySelector(statusSelector) : null;
+    if (!input) {
+      return;
+    }
+    function say(text) {
+      if (status) {
+        status.textContent = text;
+      }
+    }
+    function fallback() {
+      input.focus();
+      input.select();
+      var copied = false;
+      try {
+        copied = document.execCommand("copy");
+      } catch (err) {
+        copied = false;
+      }
+      say(copied ? "Copied." : "Selected: press Ctrl+C (or ⌘C) to copy.");
+    }
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(input.value).then(function () {
+        input.select();
+        say("Copied.");
+      }, fallback);
+    } else {
+      fallback();
+    }
+  });
+})();
