@@ -161,7 +161,12 @@ def package_create(
         description = description or package_type.description
         if package_type.validity_days and expiry_date is None:
             start_date = start_date or studio.today()
-            expiry_date = start_date + timedelta(days=package_type.validity_days)
+            try:
+                expiry_date = start_date + timedelta(days=package_type.validity_days)
+            except OverflowError:
+                raise ValidationError(
+                    {"start_date": ["The type's validity would run past the year 9999."]}
+                ) from None
         if isinstance(total_value, int):
             total_value = money.from_cents(total_value)
     errors = {}
@@ -212,6 +217,9 @@ def package_update(*, package: Package, actor: User | None, **changes) -> Packag
     if unknown:
         raise ValidationError({field: ["This field cannot be changed here."] for field in unknown})
     package = Package.objects.select_for_update().get(pk=package.pk)
+    if changes.get("is_primary") and package.deleted_at is not None:
+        # As in package_set_primary: restoring it later would clash with the live primary.
+        raise ValidationError({"is_primary": ["A deleted package cannot be primary."]})
     if "package_type" in changes:
         package_type = changes.pop("package_type")
         if package_type is not None and package_type.studio_id != package.studio_id:

@@ -4,7 +4,7 @@ from django.contrib.auth import login
 from django.contrib.auth.views import LoginView
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from punchcard.core.forms import add_service_errors
@@ -80,7 +80,9 @@ def token_create(request: HttpRequest) -> HttpResponse:
 @studio_required
 @require_POST
 def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
-    services.token_revoke(user=request.user, token_id=token_id)
+    # Someone else's token (or another studio's) answers 404 like any object that is not yours.
+    token = get_object_or_404(ApiToken.objects.filter(user=request.user), pk=token_id)
+    services.token_revoke(user=request.user, token_id=token.pk)
     messages.success(request, "Token revoked. Scripts using it can no longer sign in.")
     return redirect("studios:settings")
 
