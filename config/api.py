@@ -2,7 +2,14 @@
 
 import logging
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.conf import settings
+from django.core.exceptions import (
+    PermissionDenied,
+    RequestDataTooBig,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+    ValidationError,
+)
 from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
@@ -51,6 +58,22 @@ def on_service_validation_error(request, exc):
         ]
     else:
         detail = [{"loc": ["body"], "msg": msg} for msg in exc.messages]
+    return api.create_response(request, {"detail": detail}, status=422)
+
+
+@api.exception_handler(RequestDataTooBig)
+def on_body_too_large(request, exc):
+    detail = [{"loc": ["body"], "msg": "The request body is too large.", "type": "too_large"}]
+    return api.create_response(request, {"detail": detail}, status=422)
+
+
+@api.exception_handler(TooManyFieldsSent)
+@api.exception_handler(TooManyFilesSent)
+def on_too_many_fields(request, exc):
+    # Django refuses to parse past DATA_UPLOAD_MAX_NUMBER_FIELDS, in the query string or a form body.
+    fields_in_query = request.META.get("QUERY_STRING", "").count("&") + 1
+    where = "query" if fields_in_query > settings.DATA_UPLOAD_MAX_NUMBER_FIELDS else "body"
+    detail = [{"loc": [where], "msg": "Too many parameters.", "type": "too_many_fields"}]
     return api.create_response(request, {"detail": detail}, status=422)
 
 

@@ -1,5 +1,6 @@
 """Shared pieces of the JSON API: authentication, paging, and role checks."""
 
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated
 
@@ -7,7 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from ninja import Field, Schema
 from ninja.security import APIKeyCookie, HttpBearer
-from pydantic import PlainValidator, WithJsonSchema
+from pydantic import AfterValidator, PlainValidator, WithJsonSchema
 
 from punchcard.studios.services import token_authenticate
 
@@ -40,6 +41,46 @@ API_AUTH = [TokenAuth(), StudioSessionAuth()]
 def require_owner(request) -> None:
     if not request.membership.is_owner:
         raise PermissionDenied("Only the studio owner can do this.")
+
+
+# Text and datetimes in: what the databases cannot store is a 422 naming the field, never a 500.
+
+NO_NUL_PATTERN = r"^[^\x00]*$"
+
+
+def _storable_text(value: str) -> str:
+    # PostgreSQL text cannot hold NUL (SQLite can, so only the PostgreSQL suite would notice).
+    # Lone surrogates never get here: pydantic refuses them as invalid Unicode already.
+    if "\x00" in value:
+        raise ValueError("Text cannot contain NUL (\\u0000) characters.")
+    return value
+
+
+class _DocumentNoNul:
+    def __get_pydantic_json_schema__(self, core_schema, handler):
+        return {**handler(core_schema), "pattern": NO_NUL_PATTERN}
+
+
+SafeStr = Annotated[str, AfterValidator(_storable_text), _DocumentNoNul()]
+
+
+# A day inside the calendar's edges, so that the instant can be shown in any studio's time zone.
+EARLIEST_MOMENT = datetime(1, 1, 2, tzinfo=UTC)
+LATEST_MOMENT = datetime(9999, 12, 30, tzinfo=UTC)
+
+
+def _in_utc(value: datetime) -> datetime:
+    # Python allows offsets up to ±23:59, PostgreSQL only ±15:59; the instant is what matters.
+    try:
+        moment = value.astimezone(UTC) if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    except OverflowError:
+        moment = None
+    if moment is None or not EARLIEST_MOMENT <= moment <= LATEST_MOMENT:
+        raise ValueError("Use a date and time between 0001-01-02 and 9999-12-30.")
+    return moment if value.tzinfo is not None else value
+
+
+AwareDateTime = Annotated[datetime, AfterValidator(_in_utc)]
 
 
 class ErrorOut(Schema):

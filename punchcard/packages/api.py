@@ -1,8 +1,9 @@
 import csv
+from datetime import date
 
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
-from ninja import Query, Router, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from punchcard.clients.api import get_client
 from punchcard.clients.models import Client
@@ -16,6 +17,7 @@ from punchcard.core.api import (
     require_owner,
 )
 from punchcard.packages import selectors, services
+from punchcard.packages.forecast import WINDOW_DAYS
 from punchcard.packages.models import Package, PackageType
 from punchcard.packages.present import CSV_COLUMNS, package_csv_row, package_dict, type_dict
 from punchcard.packages.schemas import (
@@ -31,6 +33,7 @@ from punchcard.packages.schemas import (
     PackageTypeOut,
     TransferIn,
 )
+from punchcard.training.selectors import package_forecasts, recent_session_counts
 
 router = Router(tags=["packages"])
 types_router = Router(tags=["package types"])
@@ -38,7 +41,8 @@ client_packages_router = Router(tags=["clients"])
 reports_router = Router(tags=["reports"])
 
 ERRORS = {401: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}
-OWNER_ERRORS = {**ERRORS, 403: ErrorOut}
+# 403: the role may not, or (any unsafe method) a session cookie came without its CSRF token.
+OWNER_ERRORS = WRITE_ERRORS = {**ERRORS, 403: ErrorOut}
 
 
 def _get_package(request, package_id: int, include_deleted: bool = False) -> Package:
@@ -148,9 +152,10 @@ class _Echo:
         return value
 
 
+# The 200 is declared only below, as text/csv: in `response` it would also be listed as JSON.
 @router.get(
     "/export.csv",
-    response={200: str, **ERRORS},
+    response=ERRORS,
     openapi_extra={
         "responses": {
             200: {"description": "CSV", "content": {"text/csv": {"schema": {"type": "string"}}}}
@@ -173,7 +178,7 @@ def package_export(request, filters: Query[PackageFiltersIn]):
     return response
 
 
-@router.post("", response={201: PackageOut, **ERRORS})
+@router.post("", response={201: PackageOut, **WRITE_ERRORS})
 def package_create(request, payload: PackageIn):
     data = payload.dict()
     client = _client_for(request, data.pop("client_id"))
@@ -203,7 +208,7 @@ def _update(request, package: Package, data: dict) -> dict:
     return _out(request, package)
 
 
-@router.put("/{int:package_id}", response={200: PackageOut, **ERRORS})
+@router.put("/{int:package_id}", response={200: PackageOut, **WRITE_ERRORS})
 def package_replace(request, package_id: int, payload: PackageIn):
     package = _get_package(request, package_id)
     data = payload.dict()
@@ -219,7 +224,7 @@ def package_replace(request, package_id: int, payload: PackageIn):
     return _update(request, package, data)
 
 
-@router.patch("/{int:package_id}", response={200: PackageOut, **ERRORS})
+@router.patch("/{int:package_id}", response={200: PackageOut, **WRITE_ERRORS})
 def package_patch(request, package_id: int, payload: PackagePatch):
     package = _get_package(request, package_id)
     return _update(request, package, payload.dict(exclude_unset=True))
@@ -240,7 +245,7 @@ def package_restore(request, package_id: int):
     return _out(request, services.package_restore(package=package, actor=request.user))
 
 
-@router.post("/{int:package_id}/transfer", response={200: PackageOut, **ERRORS})
+@router.post("/{int:package_id}/transfer", response={200: PackageOut, **WRITE_ERRORS})
 def package_transfer(request, package_id: int, payload: TransferIn):
     package = _get_package(request, package_id)
     to_client = _client_for(request, payload.client_id)
@@ -250,7 +255,7 @@ def package_transfer(request, package_id: int, payload: TransferIn):
     return _out(request, package)
 
 
-@router.post("/{int:package_id}/primary", response={200: PackageOut, **ERRORS})
+@router.post("/{int:package_id}/primary", response={200: PackageOut, **WRITE_ERRORS})
 def package_make_primary(request, package_id: int):
     """Make this the client's primary package (the previous one stops being primary)."""
     package = _get_package(request, package_id)
@@ -295,4 +300,44 @@ def expired_packages(request, paging: Query[PageIn]):
         "count": totals["count"],
         "unused_sessions": totals["unused_sessions"],
         "unused_value": money.cents_str(totals["unused_value_cents"]),
+    }
+
+
+class ForecastOut(Schema):
+    weekly_rate: float = Field(
+        ..., description="Counted sessions a week over the last 56 days (their count ÷ 8)."
+    )
+    runs_out_on: date | None = Field(
+        ...,
+        description="When the sessions left run out at that pace; null when none are left "
+        "or there was no session in the window (never, at this pace).",
+    )
+    expires_first: bool = Field(..., description="The expiry date comes before runs_out_on.")
+    sessions_expiring_unused: int = Field(
+        ...,
+        description="Sessions still left on the expiry date at this pace; 0 unless expires_first.",
+    )
+    sessions_remaining: int
+    sessions_in_window: int
+    window_days: int
+
+
+@router.get("/{int:package_id}/forecast", response={200: ForecastOut, **ERRORS})
+def package_forecast(request, package_id: int):
+    """The pace forecast: from the client's counted sessions of the last 56 days, when this
+    package runs out and how many sessions would expire unused first."""
+    package = _get_package(request, package_id)
+    today = request.studio.today()
+    counts = recent_session_counts(
+        studio=request.studio, client_ids=[package.client_id], today=today
+    )
+    found = package_forecasts([package], counts=counts, today=today)[package.pk]
+    return {
+        "weekly_rate": float(found.weekly_rate),
+        "runs_out_on": found.runs_out_on,
+        "expires_first": found.expires_first,
+        "sessions_expiring_unused": found.sessions_expiring_unused,
+        "sessions_remaining": package.remaining,
+        "sessions_in_window": counts[package.client_id],
+        "window_days": WINDOW_DAYS,
     }

@@ -3,7 +3,7 @@ from typing import Literal
 
 from ninja import Field, Schema
 
-from punchcard.core.api import MoneyIn, MoneyOut
+from punchcard.core.api import MoneyIn, MoneyOut, SafeStr
 from punchcard.packages.selectors import SORTS, STATUSES
 
 SortKey = Literal[tuple(key for name in SORTS for key in (name, f"-{name}"))]
@@ -11,8 +11,8 @@ StatusName = Literal[tuple(STATUSES)]
 
 
 class PackageTypeIn(Schema):
-    name: str = Field(..., min_length=1, max_length=120)
-    description: str = Field("", max_length=2000)
+    name: SafeStr = Field(..., min_length=1, max_length=120)
+    description: SafeStr = Field("", max_length=2000)
     total_sessions: int = Field(..., ge=1, le=10_000)
     total_value: MoneyIn
     validity_days: int | None = Field(None, ge=1, le=3650)
@@ -38,8 +38,8 @@ class PackageTypeList(Schema):
 class PackageIn(Schema):
     client_id: int = Field(..., ge=1, le=2**62)
     package_type_id: int | None = Field(None, ge=1, le=2**62)
-    name: str | None = Field(None, min_length=1, max_length=120)
-    description: str = Field("", max_length=2000)
+    name: SafeStr | None = Field(None, min_length=1, max_length=120)
+    description: SafeStr = Field("", max_length=2000)
     total_value: MoneyIn | None = None
     total_sessions: int | None = Field(None, ge=1, le=10_000)
     is_active: bool = True
@@ -48,15 +48,24 @@ class PackageIn(Schema):
     expiry_date: date | None = None
 
 
+def _optional(**constraints):
+    """A PATCH field that may be left out but not sent as null (the column cannot hold null).
+
+    The None default is never read (the API takes only the fields that were sent), so the
+    document leaves it out rather than advertise a null the field refuses.
+    """
+    return Field(None, json_schema_extra=lambda schema: schema.pop("default", None), **constraints)
+
+
 class PackagePatch(Schema):
     client_id: int | None = Field(None, ge=1, le=2**62)
     package_type_id: int | None = Field(None, ge=1, le=2**62)
-    name: str | None = Field(None, min_length=1, max_length=120)
-    description: str | None = Field(None, max_length=2000)
-    total_value: MoneyIn | None = None
-    total_sessions: int | None = Field(None, ge=1, le=10_000)
-    is_active: bool | None = None
-    is_primary: bool | None = None
+    name: SafeStr = _optional(min_length=1, max_length=120)
+    description: SafeStr | None = Field(None, max_length=2000)
+    total_value: MoneyIn = _optional()
+    total_sessions: int = _optional(ge=1, le=10_000)
+    is_active: bool = _optional()
+    is_primary: bool = _optional()
     start_date: date | None = None
     expiry_date: date | None = None
 
@@ -107,14 +116,14 @@ class PackageFiltersIn(Schema):
     client_id: int | None = Field(None, ge=1, le=2**62)
     is_active: bool | None = None
     status: StatusName | None = None
-    q: str = Field("", max_length=200)
+    q: SafeStr = Field("", max_length=200)
     include_deleted: bool = False
     sort: SortKey = "-created_at"
 
 
 class TransferIn(Schema):
     client_id: int = Field(..., ge=1, le=2**62)
-    reason: str = Field("", max_length=500)
+    reason: SafeStr = Field("", max_length=500)
 
 
 class HistoryItem(Schema):

@@ -3,7 +3,7 @@ from django.contrib.auth import authenticate
 from django.db import connection
 from ninja import Field, Router, Schema, Status
 
-from punchcard.core.api import ErrorOut, ValidationErrorOut, require_owner
+from punchcard.core.api import ErrorOut, SafeStr, ValidationErrorOut, require_owner
 from punchcard.studios import services
 from punchcard.studios.models import Membership
 
@@ -33,9 +33,9 @@ class UserOut(Schema):
 
 
 class SignupIn(Schema):
-    studio_name: str = Field(..., min_length=1, max_length=120)
-    email: str = Field(..., min_length=3, max_length=254)
-    password: str = Field(..., min_length=1, max_length=128)
+    studio_name: SafeStr = Field(..., min_length=1, max_length=120)
+    email: SafeStr = Field(..., min_length=3, max_length=254)
+    password: SafeStr = Field(..., min_length=1, max_length=128)
 
 
 class SignupOut(Schema):
@@ -45,8 +45,8 @@ class SignupOut(Schema):
 
 
 class TokenIn(Schema):
-    email: str = Field(..., max_length=254)
-    password: str = Field(..., max_length=128)
+    email: SafeStr = Field(..., max_length=254)
+    password: SafeStr = Field(..., max_length=128)
 
 
 class TokenOut(Schema):
@@ -59,8 +59,8 @@ class MeOut(Schema):
 
 
 class MemberIn(Schema):
-    email: str = Field(..., min_length=3, max_length=254)
-    password: str = Field(..., min_length=1, max_length=128)
+    email: SafeStr = Field(..., min_length=3, max_length=254)
+    password: SafeStr = Field(..., min_length=1, max_length=128)
     role: Membership.Role = Membership.Role.TRAINER
 
 

@@ -1,4 +1,5 @@
 from django.http import JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
 
 LOCKOUT_MESSAGE = (
@@ -25,10 +26,13 @@ def username_from_credentials(request, credentials):
     # Credentials arrive keyed "username" from the sign-in form and "email" (the USERNAME_FIELD)
     # from axes' own backend; the JSON API has no request.POST at all.
     credentials = credentials or {}
-    username = (
-        credentials.get("username")
-        or credentials.get("email")
-        or request.POST.get("username")
-        or ""
-    )
-    return username.strip().lower() or None
+    username = credentials.get("username") or credentials.get("email") or _posted_username(request)
+    return (username or "").strip().lower() or None
+
+
+def _posted_username(request) -> str | None:
+    try:
+        return request.POST.get("username")
+    except MultiPartParserError:
+        # A body labelled multipart without a valid boundary names nobody; the view answers it.
+        return None

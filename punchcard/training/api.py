@@ -5,7 +5,14 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
 
 from punchcard.clients.models import Client
-from punchcard.core.api import ErrorOut, PageIn, ValidationErrorOut, paginate
+from punchcard.core.api import (
+    AwareDateTime,
+    ErrorOut,
+    PageIn,
+    SafeStr,
+    ValidationErrorOut,
+    paginate,
+)
 from punchcard.core.dates import DateRange
 from punchcard.packages.models import Package
 from punchcard.packages.present import package_dict
@@ -15,6 +22,8 @@ from punchcard.training.models import TrainingSession
 
 router = Router(tags=["sessions"])
 ERRORS = {401: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}
+# An unsafe method can also be refused for a session cookie without its CSRF token.
+WRITE_ERRORS = {**ERRORS, 403: ErrorOut}
 StatusName = TrainingSession.Status
 WarningName = str
 
@@ -22,18 +31,18 @@ WarningName = str
 class SessionIn(Schema):
     client_id: int = Field(..., ge=1, le=2**62)
     package_id: int | None = Field(None, ge=1, le=2**62)
-    starts_at: datetime | None = None
+    starts_at: AwareDateTime | None = None
     duration_minutes: int = Field(60, ge=1, le=1440)
     status: StatusName = StatusName.COMPLETED
-    notes: str = Field("", max_length=2000)
+    notes: SafeStr = Field("", max_length=2000)
 
 
 class SessionPatch(Schema):
     package_id: int | None = Field(None, ge=1, le=2**62)
-    starts_at: datetime | None = None
+    starts_at: AwareDateTime | None = None
     duration_minutes: int | None = Field(None, ge=1, le=1440)
     status: StatusName | None = None
-    notes: str | None = Field(None, max_length=2000)
+    notes: SafeStr | None = Field(None, max_length=2000)
 
 
 class SessionOut(Schema):
@@ -105,7 +114,7 @@ def session_list(request, filters: Query[SessionFilters], paging: Query[PageIn])
     return paginate(sessions.order_by("-starts_at", "-id"), paging.page, paging.page_size)
 
 
-@router.post("", response={201: LoggedSessionOut, **ERRORS})
+@router.post("", response={201: LoggedSessionOut, **WRITE_ERRORS})
 def session_create(request, payload: SessionIn):
     client = _own(Client, request, payload.client_id, "client_id")
     package = _own(Package, request, payload.package_id, "package_id")
@@ -127,7 +136,7 @@ def session_read(request, session_id: int):
     return _get_session(request, session_id)
 
 
-@router.patch("/{int:session_id}", response={200: LoggedSessionOut, **ERRORS})
+@router.patch("/{int:session_id}", response={200: LoggedSessionOut, **WRITE_ERRORS})
 def session_patch(request, session_id: int, payload: SessionPatch):
     session = _get_session(request, session_id)
     changes = payload.dict(exclude_unset=True)
@@ -137,7 +146,7 @@ def session_patch(request, session_id: int, payload: SessionPatch):
     return _logged_out(request, logged)
 
 
-@router.delete("/{int:session_id}", response={204: None, **ERRORS})
+@router.delete("/{int:session_id}", response={204: None, **WRITE_ERRORS})
 def session_delete(request, session_id: int):
     services.session_delete(session=_get_session(request, session_id), actor=request.user)
     return Status(204, None)
