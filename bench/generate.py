@@ -20,82 +20,13 @@ from datetime import UTC, datetime, timedelta
 from django.db import connection, transaction
 
 from punchcard.clients.models import Client
+from punchcard.core.demo import FIRST, LAST  # the same realistic names as the demo
 from punchcard.packages.models import Package, PackageType
 from punchcard.studios import services as studio_services
 from punchcard.studios.models import Studio
 from punchcard.training.models import TrainingSession
 
 PASSWORD = "bench-Punchcard-2026!"
-FIRST = [
-    "Ana",
-    "Lucia",
-    "Sofia",
-    "Mateo",
-    "Liam",
-    "Olivia",
-    "Noah",
-    "Emma",
-    "Amara",
-    "Kenji",
-    "Priya",
-    "Omar",
-    "Chloe",
-    "Diego",
-    "Hannah",
-    "Ravi",
-    "Fatima",
-    "Jonas",
-    "Elena",
-    "Marcus",
-    "Zoe",
-    "Tomas",
-    "Aisha",
-    "Lukas",
-    "Mei",
-    "Samuel",
-    "Ingrid",
-    "Kwame",
-    "Rosa",
-    "Daniel",
-    "Leila",
-    "Patrick",
-    "Yuki",
-    "Carmen",
-    "Felix",
-    "Nadia",
-    "Hugo",
-    "Grace",
-    "Ibrahim",
-    "Maya",
-]
-LAST = [
-    "Lopez",
-    "Rossi",
-    "Garcia",
-    "Silva",
-    "Chen",
-    "Novak",
-    "Okafor",
-    "Patel",
-    "Schmidt",
-    "Kowalski",
-    "Haddad",
-    "Murphy",
-    "Tanaka",
-    "Andersen",
-    "Dubois",
-    "Costa",
-    "Nguyen",
-    "Fischer",
-    "Moreau",
-    "Brennan",
-    "Ali",
-    "Santos",
-    "Larsen",
-    "Kim",
-    "Mensah",
-    "Ortiz",
-]
 # (name, sessions, cents, weight); None type = a package sold without a template.
 KINDS = [
     ("Starter", 5, 500_00, 15),

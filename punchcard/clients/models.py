@@ -1,16 +1,11 @@
 from django.db import models
 from django.utils import timezone
 
+from punchcard.core.models import StudioQuerySet
 from punchcard.studios.models import Studio, hash_token
 
 
-class ClientQuerySet(models.QuerySet):
-    def for_studio(self, studio: Studio):
-        return self.filter(studio=studio)
-
-    def live(self):
-        return self.filter(deleted_at__isnull=True)
-
+class ClientQuerySet(StudioQuerySet):
     def search(self, q: str):
         q = (q or "").strip()
         if not q:

@@ -7,19 +7,12 @@ from simple_history.models import HistoricalRecords
 
 from punchcard.clients.models import Client
 from punchcard.core import money
+from punchcard.core.models import StudioQuerySet
 from punchcard.packages.history import PackageHistoryFields
 from punchcard.studios.models import Studio
 
 # How far ahead "expiring soon" looks, in days.
 EXPIRING_SOON_DAYS = 14
-
-
-class PackageTypeQuerySet(models.QuerySet):
-    def for_studio(self, studio: Studio):
-        return self.filter(studio=studio)
-
-    def live(self):
-        return self.filter(deleted_at__isnull=True)
 
 
 class PackageType(models.Model):
@@ -36,7 +29,7 @@ class PackageType(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
 
-    objects = PackageTypeQuerySet.as_manager()
+    objects = StudioQuerySet.as_manager()
 
     class Meta:
         ordering = ["total_sessions", "name"]
@@ -64,13 +57,7 @@ class PackageType(models.Model):
         return money.per_session_cents(self.total_value_cents, self.total_sessions)
 
 
-class PackageQuerySet(models.QuerySet):
-    def for_studio(self, studio: Studio):
-        return self.filter(studio=studio)
-
-    def live(self):
-        return self.filter(deleted_at__isnull=True)
-
+class PackageQuerySet(StudioQuerySet):
     def with_status(self, status: str, today: date):
         """Filter to one status, mirroring Package.status_on() rule by rule, first match wins."""
         live = Q(deleted_at__isnull=True)

@@ -2,17 +2,12 @@ from django.db import models
 from django.utils import timezone
 
 from punchcard.clients.models import Client
+from punchcard.core.models import StudioQuerySet
 from punchcard.packages.models import Package
 from punchcard.studios.models import Studio
 
 
-class TrainingSessionQuerySet(models.QuerySet):
-    def for_studio(self, studio: Studio):
-        return self.filter(studio=studio)
-
-    def live(self):
-        return self.filter(deleted_at__isnull=True)
-
+class TrainingSessionQuerySet(StudioQuerySet):
     def counted(self):
         """Sessions that use up a package: live, and not cancelled in time."""
         return self.live().filter(status__in=TrainingSession.COUNTED)
