@@ -113,8 +113,11 @@ def _save(package: Package, *, actor: User | None, action: str, reason: str = ""
 
 def _lock_client(client: Client) -> None:
     # Serialises concurrent primary changes for one client on PostgreSQL; SQLite's IMMEDIATE
-    # transactions already serialise every writer.
-    Client.objects.select_for_update().filter(pk=client.pk).first()
+    # transactions already serialise every writer. Every lock here is FOR NO KEY UPDATE: a plain
+    # FOR UPDATE also blocks the KEY SHARE locks that inserting a session or a transfer takes on
+    # the rows it references, and with transfers, primary changes and logging on one package at
+    # once that produced deadlocks (found by test_parallel_transfers_primary_changes_and_logs...).
+    Client.objects.select_for_update(no_key=True).filter(pk=client.pk).first()
 
 
 def _unset_other_primaries(package: Package, *, actor: User | None) -> None:
@@ -216,7 +219,7 @@ def package_update(*, package: Package, actor: User | None, **changes) -> Packag
     unknown = set(changes) - set(EDITABLE)
     if unknown:
         raise ValidationError({field: ["This field cannot be changed here."] for field in unknown})
-    package = Package.objects.select_for_update().get(pk=package.pk)
+    package = Package.objects.select_for_update(no_key=True).get(pk=package.pk)
     if changes.get("is_primary") and package.deleted_at is not None:
         # As in package_set_primary: restoring it later would clash with the live primary.
         raise ValidationError({"is_primary": ["A deleted package cannot be primary."]})
@@ -251,7 +254,7 @@ def package_update(*, package: Package, actor: User | None, **changes) -> Packag
 def package_set_primary(*, package: Package, actor: User | None, primary: bool = True) -> Package:
     """Make this the client's primary package (un-primarying the other) or stop it being primary."""
     _lock_client(package.client)
-    package = Package.objects.select_for_update().get(pk=package.pk)
+    package = Package.objects.select_for_update(no_key=True).get(pk=package.pk)
     if package.deleted_at is not None:
         raise ValidationError({"is_primary": ["A deleted package cannot be primary."]})
     if package.is_primary == primary:
@@ -271,7 +274,7 @@ def package_transfer(
 
     Sessions already logged stay with the client who trained: only the package row moves.
     """
-    package = Package.objects.select_for_update().get(pk=package.pk)
+    package = Package.objects.select_for_update(no_key=True).get(pk=package.pk)
     if to_client.studio_id != package.studio_id or to_client.deleted_at is not None:
         raise ValidationError({"client_id": ["Choose one of your clients."]})
     if to_client.pk == package.client_id:
@@ -298,7 +301,7 @@ def package_transfer(
 @transaction.atomic
 def package_delete(*, package: Package, actor: User | None) -> None:
     """Soft delete: the row, its sessions, transfers and history stay, and it can be restored."""
-    package = Package.objects.select_for_update().get(pk=package.pk)
+    package = Package.objects.select_for_update(no_key=True).get(pk=package.pk)
     if package.deleted_at is not None:
         return
     package.deleted_at = timezone.now()
@@ -308,7 +311,7 @@ def package_delete(*, package: Package, actor: User | None) -> None:
 
 @transaction.atomic
 def package_restore(*, package: Package, actor: User | None) -> Package:
-    package = Package.objects.select_for_update().get(pk=package.pk)
+    package = Package.objects.select_for_update(no_key=True).get(pk=package.pk)
     if package.deleted_at is None:
         return package
     package.deleted_at = None

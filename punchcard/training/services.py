@@ -140,7 +140,7 @@ def session_update(
     """Correct a session; if its package or counted-ness changes, both counters move at once."""
     # Lock the row so two edits of one session cannot both move the counters.
     session = (
-        TrainingSession.objects.select_for_update()
+        TrainingSession.objects.select_for_update(no_key=True)
         .select_related("client", "studio")
         .get(pk=session.pk)
     )
@@ -170,7 +170,7 @@ def session_update(
 @transaction.atomic
 def session_delete(*, session: TrainingSession, actor: User | None) -> None:
     """Soft delete; a counted session gives its package the session back at once."""
-    session = TrainingSession.objects.select_for_update().get(pk=session.pk)
+    session = TrainingSession.objects.select_for_update(no_key=True).get(pk=session.pk)
     if session.deleted_at is not None:
         return
     was_counted = session.is_counted

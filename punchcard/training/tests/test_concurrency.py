@@ -99,3 +99,47 @@ def test_check_counts_command_finds_and_fixes_drift(owner, capsys):
     package.refresh_from_db()
     assert package.sessions_used == 1
     assert connection.vendor in ("sqlite", "postgresql")
+
+
+def test_parallel_transfers_primary_changes_and_logs_on_one_package(owner):
+    """Mixed writers on one package: no 500-style errors, no lost counts, history and transfers agree."""
+    from django.core.exceptions import ValidationError
+
+    from punchcard.packages.models import Transfer
+
+    clients = [ClientFactory(studio=owner.studio) for _ in range(3)]
+    package = PackageFactory(studio=owner.studio, client=clients[0], total_sessions=50)
+
+    def work(i):
+        try:
+            if i % 3 == 0:
+                target = clients[(i // 3) % 3]
+                current = Package.objects.get(pk=package.pk)
+                package_services.package_transfer(
+                    package=current, actor=None, to_client=target, reason=f"t{i}"
+                )
+            elif i % 3 == 1:
+                package_services.package_set_primary(
+                    package=Package.objects.get(pk=package.pk), actor=None
+                )
+            else:
+                holder = Package.objects.get(pk=package.pk).client
+                services.session_log(studio=owner.studio, actor=None, client=holder, package=None)
+        except ValidationError:
+            return "refused"  # e.g. a transfer to the client who already holds it
+        return "ok"
+
+    outcomes = run_parallel(work, 45)
+    assert set(outcomes) <= {"ok", "refused"}
+    package.refresh_from_db()
+    assert not counts.drifted().exists()
+    for client in clients:
+        assert (
+            Package.objects.filter(client=client, is_primary=True, deleted_at__isnull=True).count()
+            <= 1
+        )
+    transfers = list(Transfer.objects.filter(package=package).order_by("created_at", "id"))
+    if transfers:
+        assert transfers[-1].to_client_id == package.client_id
+    transferred = [h for h in package.history.all() if h.history_action == "transferred"]
+    assert len(transferred) == len(transfers)
