@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from ninja import Field, Schema
 from ninja.security import APIKeyCookie, HttpBearer
@@ -129,3 +129,18 @@ MoneyOut = Annotated[
     str,
     WithJsonSchema({"type": "string", "pattern": r"^-?[0-9]+\.[0-9]{2}$", "examples": ["1200.00"]}),
 ]
+
+
+def own_or_422(
+    model, request, pk: int | None, field: str, message: str = "Not found in your studio."
+):
+    """An id given in a request body: the studio's live object, None for None, else a 422 on field.
+
+    A 422 and not a 404: the URL exists, the body names something that isn't yours to use.
+    """
+    if pk is None:
+        return None
+    found = model.objects.for_studio(request.studio).live().filter(pk=pk).first()
+    if found is None:
+        raise ValidationError({field: [message]})
+    return found

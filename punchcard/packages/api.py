@@ -13,6 +13,7 @@ from punchcard.core.api import (
     MoneyOut,
     PageIn,
     ValidationErrorOut,
+    own_or_422,
     paginate,
     require_owner,
 )
@@ -68,25 +69,13 @@ def _filters(params: PackageFiltersIn) -> selectors.PackageFilters:
 
 
 def _client_for(request, client_id: int | None) -> Client | None:
-    if client_id is None:
-        return None
-    client = Client.objects.for_studio(request.studio).live().filter(pk=client_id).first()
-    if client is None:
-        from django.core.exceptions import ValidationError
-
-        raise ValidationError({"client_id": ["Choose one of your clients."]})
-    return client
+    return own_or_422(Client, request, client_id, "client_id", "Choose one of your clients.")
 
 
 def _type_for(request, type_id: int | None) -> PackageType | None:
-    if type_id is None:
-        return None
-    package_type = PackageType.objects.for_studio(request.studio).live().filter(pk=type_id).first()
-    if package_type is None:
-        from django.core.exceptions import ValidationError
-
-        raise ValidationError({"package_type_id": ["Choose one of your package types."]})
-    return package_type
+    return own_or_422(
+        PackageType, request, type_id, "package_type_id", "Choose one of your package types."
+    )
 
 
 # Package types -----------------------------------------------------------------------------------

@@ -1,6 +1,5 @@
 from datetime import date, datetime
 
-from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
 
@@ -11,6 +10,7 @@ from punchcard.core.api import (
     PageIn,
     SafeStr,
     ValidationErrorOut,
+    own_or_422,
     paginate,
 )
 from punchcard.core.dates import DateRange
@@ -79,15 +79,6 @@ def _get_session(request, session_id: int) -> TrainingSession:
     )
 
 
-def _own(model, request, pk: int | None, field: str):
-    if pk is None:
-        return None
-    found = model.objects.for_studio(request.studio).live().filter(pk=pk).first()
-    if found is None:
-        raise ValidationError({field: ["Not found in your studio."]})
-    return found
-
-
 def _logged_out(request, logged: services.LoggedSession) -> dict:
     session = logged.session
     package = (
@@ -116,8 +107,8 @@ def session_list(request, filters: Query[SessionFilters], paging: Query[PageIn])
 
 @router.post("", response={201: LoggedSessionOut, **WRITE_ERRORS})
 def session_create(request, payload: SessionIn):
-    client = _own(Client, request, payload.client_id, "client_id")
-    package = _own(Package, request, payload.package_id, "package_id")
+    client = own_or_422(Client, request, payload.client_id, "client_id")
+    package = own_or_422(Package, request, payload.package_id, "package_id")
     logged = services.session_log(
         studio=request.studio,
         actor=request.user,
@@ -141,7 +132,7 @@ def session_patch(request, session_id: int, payload: SessionPatch):
     session = _get_session(request, session_id)
     changes = payload.dict(exclude_unset=True)
     if "package_id" in changes:
-        changes["package"] = _own(Package, request, changes.pop("package_id"), "package_id")
+        changes["package"] = own_or_422(Package, request, changes.pop("package_id"), "package_id")
     logged = services.session_update(session=session, actor=request.user, **changes)
     return _logged_out(request, logged)
 
