@@ -245,7 +245,7 @@ class PackageMachine(RuleBasedStateMachine):
         if "expiry_date" in changes and changes["expiry_date"] is not None:
             changes["expiry_date"] = self.today + timedelta(days=changes["expiry_date"])
         invalid = (
-            (changes.get("is_primary") and package.deleted_at is not None)
+            package.deleted_at is not None  # restore first: a deleted package is read-only
             or ("name" in changes and not changes["name"].strip())
             or ("total_sessions" in changes and not 1 <= changes["total_sessions"] <= 10_000)
             or ("total_value" in changes and changes["total_value"] >= money.MAX_AMOUNT)
@@ -293,7 +293,10 @@ class PackageMachine(RuleBasedStateMachine):
         package, to_client = self._package(i), self._client(c)
         reason = "x" * 501 if long_reason else f"step {Stats.steps}"
         invalid = (
-            to_client.pk == package.client_id or to_client.deleted_at is not None or long_reason
+            package.deleted_at is not None
+            or to_client.pk == package.client_id
+            or to_client.deleted_at is not None
+            or long_reason
         )
         done = self._call(
             package_services.package_transfer,

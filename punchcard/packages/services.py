@@ -220,9 +220,10 @@ def package_update(*, package: Package, actor: User | None, **changes) -> Packag
     if unknown:
         raise ValidationError({field: ["This field cannot be changed here."] for field in unknown})
     package = Package.objects.select_for_update(no_key=True).get(pk=package.pk)
-    if changes.get("is_primary") and package.deleted_at is not None:
-        # As in package_set_primary: restoring it later would clash with the live primary.
-        raise ValidationError({"is_primary": ["A deleted package cannot be primary."]})
+    if package.deleted_at is not None:
+        raise ValidationError(
+            {"package": ["This package is deleted: restore it before changing it."]}
+        )
     if "package_type" in changes:
         package_type = changes.pop("package_type")
         if package_type is not None and package_type.studio_id != package.studio_id:
@@ -275,6 +276,10 @@ def package_transfer(
     Sessions already logged stay with the client who trained: only the package row moves.
     """
     package = Package.objects.select_for_update(no_key=True).get(pk=package.pk)
+    if package.deleted_at is not None:
+        raise ValidationError(
+            {"package": ["This package is deleted: restore it before moving it."]}
+        )
     if to_client.studio_id != package.studio_id or to_client.deleted_at is not None:
         raise ValidationError({"client_id": ["Choose one of your clients."]})
     if to_client.pk == package.client_id:

@@ -10,7 +10,7 @@ from punchcard.core.forms import add_service_errors
 from punchcard.packages import services
 from punchcard.packages.forms import PackageTypeForm, type_form_initial
 from punchcard.packages.models import PackageType
-from punchcard.studios.access import owner_required
+from punchcard.studios.access import owner_required, require_owner, studio_required
 
 
 def _get_type(request: HttpRequest, pk: int) -> PackageType:
@@ -48,15 +48,20 @@ def type_new(request: HttpRequest) -> HttpResponse:
     return _type_form_page(request, package_type=None)
 
 
-@owner_required
+# Look the type up before the role check, like every other page: another studio's type is a
+# 404 for everyone, and only then does a trainer of this studio get the 403.
+@studio_required
 def type_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    return _type_form_page(request, package_type=_get_type(request, pk))
+    package_type = _get_type(request, pk)
+    require_owner(request)
+    return _type_form_page(request, package_type=package_type)
 
 
-@owner_required
+@studio_required
 @require_POST
 def type_delete(request: HttpRequest, pk: int) -> HttpResponse:
     package_type = _get_type(request, pk)
+    require_owner(request)
     services.package_type_delete(package_type=package_type)
     messages.success(
         request,

@@ -16,12 +16,17 @@ def studio_required(view):
     return wrapper
 
 
+def require_owner(request) -> None:
+    """For views that must first look their object up (another studio's is a 404, not a 403)."""
+    if not request.membership.is_owner:
+        raise PermissionDenied("Only the studio owner can do this.")
+
+
 def owner_required(view):
     @studio_required
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        if not request.membership.is_owner:
-            raise PermissionDenied("Only the studio owner can do this.")
+        require_owner(request)
         return view(request, *args, **kwargs)
 
     return wrapper

@@ -496,3 +496,19 @@ def test_expiry_date_before_start_is_refused_on_patch(owner, ana):
         f"/api/packages/{package.pk}", {"expiry_date": "2026-10-01"}, content_type=JSON
     )
     assert error_fields(response) == {"expiry_date"}
+
+
+def test_services_refuse_to_change_or_move_a_deleted_package(owner, ana, ben):
+    from django.core.exceptions import ValidationError
+
+    from punchcard.packages import services
+
+    package = PackageFactory(studio=owner.studio, client=ana)
+    services.package_delete(package=package, actor=owner.user)
+    with pytest.raises(ValidationError):
+        services.package_update(package=package, actor=owner.user, name="Sneaky")
+    with pytest.raises(ValidationError):
+        services.package_transfer(package=package, actor=owner.user, to_client=ben)
+    package.refresh_from_db()
+    assert (package.name, package.client_id) == ("Standard", ana.pk)
+    assert not Transfer.objects.exists()

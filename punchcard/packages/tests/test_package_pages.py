@@ -606,3 +606,16 @@ def test_new_package_form_offers_only_the_studios_live_types(owner, outsider):
     services.package_type_delete(package_type=gone)
     html = html_of(owner.web.get(reverse("packages:new")))
     assert "Mine" in html and "Theirs" not in html and "Retired" not in html
+
+
+def test_package_type_pages_answer_404_before_403_for_another_studio(trainer, outsider):
+    from django.urls import reverse
+
+    from punchcard.packages.tests.factories import PackageTypeFactory
+
+    theirs = PackageTypeFactory(studio=outsider.studio)
+    ours = PackageTypeFactory(studio=trainer.studio)
+    assert trainer.web.get(reverse("packages:type-edit", args=[theirs.pk])).status_code == 404
+    assert trainer.web.post(reverse("packages:type-delete", args=[theirs.pk])).status_code == 404
+    assert trainer.web.get(reverse("packages:type-edit", args=[ours.pk])).status_code == 403
+    assert trainer.web.post(reverse("packages:type-delete", args=[ours.pk])).status_code == 403
