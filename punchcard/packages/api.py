@@ -1,7 +1,5 @@
-import csv
 from datetime import date
 
-from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
 
@@ -20,7 +18,7 @@ from punchcard.core.api import (
 from punchcard.packages import selectors, services
 from punchcard.packages.forecast import WINDOW_DAYS
 from punchcard.packages.models import Package, PackageType
-from punchcard.packages.present import CSV_COLUMNS, package_csv_row, package_dict, type_dict
+from punchcard.packages.present import package_csv_response, package_dict, type_dict
 from punchcard.packages.schemas import (
     HeldPackageList,
     HistoryOut,
@@ -136,11 +134,6 @@ def package_list(request, filters: Query[PackageFiltersIn], paging: Query[PageIn
     return {"items": items, "count": page["count"]}
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 # The 200 is declared only below, as text/csv: in `response` it would also be listed as JSON.
 @router.get(
     "/export.csv",
@@ -155,16 +148,7 @@ def package_export(request, filters: Query[PackageFiltersIn]):
     """Every package matching the list's filters and sort, as CSV (streamed, any size)."""
     today = request.studio.today()
     packages = selectors.package_list(studio=request.studio, filters=_filters(filters), today=today)
-    writer = csv.writer(_Echo())
-
-    def rows():
-        yield writer.writerow(CSV_COLUMNS)
-        for package in packages.iterator(chunk_size=2000):
-            yield writer.writerow(package_csv_row(package, studio=request.studio, today=today))
-
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="packages-{today.isoformat()}.csv"'
-    return response
+    return package_csv_response(packages, studio=request.studio, today=today)
 
 
 @router.post("", response={201: PackageOut, **WRITE_ERRORS})

@@ -3,6 +3,7 @@
 from datetime import date
 
 from punchcard.core import money
+from punchcard.core.csv_export import csv_response
 from punchcard.packages.models import Package
 from punchcard.studios.models import Studio
 
@@ -62,6 +63,14 @@ def package_csv_row(package: Package, *, studio: Studio, today: date) -> list:
     row = package_dict(package, studio=studio, today=today)
     row["created_at"] = package.created_at.date()
     return ["" if row[column] is None else row[column] for column in CSV_COLUMNS]
+
+
+def package_csv_response(packages, *, studio: Studio, today: date):
+    """The packages list as a CSV download: shared by the page and the API, so both agree."""
+    rows = (
+        package_csv_row(p, studio=studio, today=today) for p in packages.iterator(chunk_size=2000)
+    )
+    return csv_response(f"packages-{today.isoformat()}.csv", CSV_COLUMNS, rows)
 
 
 def type_dict(package_type) -> dict:

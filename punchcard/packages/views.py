@@ -4,7 +4,6 @@ One template per page; the fragments htmx asks for are named partials of that te
 by the request's HX-Target.
 """
 
-import csv
 from datetime import date
 
 from django.contrib import messages
@@ -29,7 +28,7 @@ from punchcard.packages.forms import (
     type_initial,
 )
 from punchcard.packages.models import Package, PackageType
-from punchcard.packages.present import CSV_COLUMNS, package_csv_row
+from punchcard.packages.present import package_csv_response
 from punchcard.studios.access import studio_required
 from punchcard.training import selectors as training_selectors
 from punchcard.training.models import TrainingSession
@@ -234,27 +233,13 @@ def package_list(request: HttpRequest) -> HttpResponse:
     return render(request, "packages/package_list.html", context)
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 @studio_required
 def package_export(request: HttpRequest) -> StreamingHttpResponse:
     """What the list shows, every page of it, as CSV: the same filters, sort and columns as the API."""
     studio, today = request.studio, request.studio.today()
     filters, *_ = _list_filters(request)
     packages = selectors.package_list(studio=studio, filters=filters, today=today)
-    writer = csv.writer(_Echo())
-
-    def rows():
-        yield writer.writerow(CSV_COLUMNS)
-        for package in packages.iterator(chunk_size=2000):
-            yield writer.writerow(package_csv_row(package, studio=studio, today=today))
-
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="packages-{today.isoformat()}.csv"'
-    return response
+    return package_csv_response(packages, studio=studio, today=today)
 
 
 # New and edit ---------------------------------------------------------------------------------
