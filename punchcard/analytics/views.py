@@ -17,6 +17,7 @@ from django.urls import reverse
 from punchcard.analytics import selectors
 from punchcard.analytics.selectors import PackageAnalytics
 from punchcard.core import money
+from punchcard.core.csv_export import spreadsheet_safe
 from punchcard.core.dates import DateRange
 from punchcard.packages.templatetags.packages_tags import money as format_money
 from punchcard.studios.access import owner_required
@@ -212,15 +213,10 @@ def month_link(row: selectors.MonthRow) -> str:
 # CSV exports --------------------------------------------------------------------------------------
 
 
-def _csv_text(value: str) -> str:
-    # A type name such as "=HYPERLINK(...)" must stay text when the file is opened in a spreadsheet.
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 def _revenue_rows(figures: PackageAnalytics) -> list[list]:
     return [
         [
-            _csv_text(t.name),
+            spreadsheet_safe(t.name),
             t.package_type_id or "",
             t.count,
             money.cents_str(t.revenue_cents),
@@ -231,7 +227,9 @@ def _revenue_rows(figures: PackageAnalytics) -> list[list]:
 
 
 def _popular_rows(figures: PackageAnalytics) -> list[list]:
-    return [[_csv_text(t.name), t.package_type_id or "", t.count] for t in figures.popular_types]
+    return [
+        [spreadsheet_safe(t.name), t.package_type_id or "", t.count] for t in figures.popular_types
+    ]
 
 
 def _month_rows(figures: PackageAnalytics) -> list[list]:

@@ -6,6 +6,16 @@ from collections.abc import Iterable
 from django.http import StreamingHttpResponse
 
 
+def spreadsheet_safe(value):
+    """Text that a spreadsheet would run as a formula ("=HYPERLINK(...)") is kept as text.
+
+    Names come from users; a leading quote is how spreadsheets mark a cell as literal text.
+    """
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
 class _Echo:
     """A file-like object whose write() hands the line back, so csv.writer can feed a stream."""
 
@@ -19,7 +29,7 @@ def csv_response(filename: str, header: list[str], rows: Iterable[list]) -> Stre
     def lines():
         yield writer.writerow(header)
         for row in rows:
-            yield writer.writerow(row)
+            yield writer.writerow([spreadsheet_safe(cell) for cell in row])
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

@@ -512,3 +512,12 @@ def test_services_refuse_to_change_or_move_a_deleted_package(owner, ana, ben):
     package.refresh_from_db()
     assert (package.name, package.client_id) == ("Standard", ana.pk)
     assert not Transfer.objects.exists()
+
+
+def test_csv_export_keeps_formula_looking_names_as_text(owner):
+    client = ClientFactory(studio=owner.studio, name='=HYPERLINK("http://x")')
+    PackageFactory(studio=owner.studio, client=client, name="@SUM(A1)")
+    response = owner.api.get("/api/packages/export.csv")
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert (rows[0]["client_name"], rows[0]["name"]) == ('\'=HYPERLINK("http://x")', "'@SUM(A1)")
+    assert rows[0]["total_value"] == "1200.00"
