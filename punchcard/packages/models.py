@@ -13,6 +13,15 @@ from punchcard.studios.models import Studio
 
 # How far ahead "expiring soon" looks, in days.
 EXPIRING_SOON_DAYS = 14
+# The longest single freeze, in days: a holiday or an injury, not a parked package.
+MAX_FREEZE_DAYS = 366
+
+
+class ExpiryRule(models.TextChoices):
+    """When a package's validity starts counting."""
+
+    FROM_SALE = "from_sale", "From the sale (start) date"
+    FROM_FIRST_SESSION = "from_first_session", "From the first session"
 
 
 class PackageType(models.Model):
@@ -24,6 +33,9 @@ class PackageType(models.Model):
     total_sessions = models.PositiveIntegerField()
     total_value_cents = models.BigIntegerField()
     validity_days = models.PositiveIntegerField(null=True, blank=True)
+    expiry_rule = models.CharField(
+        max_length=20, choices=ExpiryRule.choices, default=ExpiryRule.FROM_SALE
+    )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -46,6 +58,10 @@ class PackageType(models.Model):
                 condition=Q(validity_days__isnull=True)
                 | Q(validity_days__gte=1, validity_days__lte=3650),
                 name="type_validity_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(expiry_rule="from_sale") | Q(validity_days__isnull=False),
+                name="type_first_session_rule_has_days",
             ),
         ]
 
@@ -130,6 +146,12 @@ class Package(models.Model):
     is_primary = models.BooleanField(default=False)
     start_date = models.DateField(null=True, blank=True)
     expiry_date = models.DateField(null=True, blank=True)
+    # "from_first_session": expiry_date stays empty until the first counted session is logged,
+    # then becomes that session's day + validity_days (set once, in the session's transaction).
+    expiry_rule = models.CharField(
+        max_length=20, choices=ExpiryRule.choices, default=ExpiryRule.FROM_SALE
+    )
+    validity_days = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=False)
     updated_at = models.DateTimeField(auto_now=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
@@ -162,6 +184,11 @@ class Package(models.Model):
                 | Q(expiry_date__isnull=True)
                 | Q(expiry_date__gte=F("start_date")),
                 name="package_expiry_after_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(expiry_rule="from_sale")
+                | Q(validity_days__gte=1, validity_days__lte=3650),
+                name="package_first_session_rule_has_days",
             ),
             models.UniqueConstraint(
                 fields=["client"],
@@ -230,6 +257,10 @@ class Package(models.Model):
     def progress_percent(self) -> int:
         return min(100, round(100 * max(self.sessions_used, 0) / self.total_sessions))
 
+    @property
+    def expiry_waits_for_first_session(self) -> bool:
+        return self.expiry_rule == ExpiryRule.FROM_FIRST_SESSION and self.expiry_date is None
+
     def is_expired_on(self, today: date) -> bool:
         return self.expiry_date is not None and self.expiry_date < today
 
@@ -276,3 +307,72 @@ class Transfer(models.Model):
 
     def __str__(self):
         return f"{self.package} from {self.from_client} to {self.to_client}"
+
+
+class Adjustment(models.Model):
+    """Sessions added to or removed from a package by hand, with the reason (a comp, a correction).
+
+    Counted like sessions: the package's sessions_used moves by -sessions in the same transaction,
+    so sessions_used = counted session rows - the sum of adjustments (`check_counts` proves it).
+    Adjustments are never edited or deleted: a mistake is corrected by the opposite adjustment.
+    """
+
+    studio = models.ForeignKey(Studio, on_delete=models.CASCADE, related_name="+")
+    package = models.ForeignKey(Package, on_delete=models.CASCADE, related_name="adjustments")
+    # Positive adds sessions to what is left, negative removes them.
+    sessions = models.IntegerField()
+    reason = models.CharField(max_length=500)
+    actor = models.ForeignKey(
+        "studios.User", on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["package", "created_at"], name="adjustment_package")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(sessions=0) & Q(sessions__gte=-10_000, sessions__lte=10_000),
+                name="adjustment_sessions_range",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.sessions:+d} on {self.package_id}: {self.reason}"
+
+
+class Freeze(models.Model):
+    """A pause from one day to another (both included); the package's expiry moved out by its days."""
+
+    studio = models.ForeignKey(Studio, on_delete=models.CASCADE, related_name="+")
+    package = models.ForeignKey(Package, on_delete=models.CASCADE, related_name="freezes")
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+    reason = models.CharField(max_length=500, blank=True)
+    # How many days the expiry date actually moved (0 for a package without an expiry date).
+    expiry_shift_days = models.IntegerField(default=0)
+    actor = models.ForeignKey(
+        "studios.User", on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    # Ended early: ends_on was brought forward then. Cancelled: ended before it began, so no day
+    # of it counts (the row stays, as the package history does).
+    ended_at = models.DateTimeField(null=True, blank=True)
+    cancelled = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["starts_on", "id"]
+        indexes = [models.Index(fields=["package", "starts_on"], name="freeze_package")]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_on__gte=F("starts_on")), name="freeze_dates"),
+        ]
+
+    def __str__(self):
+        return f"{self.package_id} frozen {self.starts_on}–{self.ends_on}"
+
+    @property
+    def days(self) -> int:
+        return (self.ends_on - self.starts_on).days + 1
+
+    def covers(self, day: date) -> bool:
+        return not self.cancelled and self.starts_on <= day <= self.ends_on

@@ -9,13 +9,23 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from punchcard.clients.models import Client
 from punchcard.core import money
-from punchcard.packages.models import Package, PackageType, Transfer
+from punchcard.packages.models import (
+    MAX_FREEZE_DAYS,
+    Adjustment,
+    ExpiryRule,
+    Freeze,
+    Package,
+    PackageType,
+    Transfer,
+)
 from punchcard.studios.models import Studio, User
 from punchcard.studios.services import on_studio_created
+from punchcard.training import counts
 
 DEFAULT_TYPES = [
     ("Starter", 5, 500_00),
@@ -61,6 +71,24 @@ def _check_name(value: str | None, field: str = "name") -> str:
     return value
 
 
+def _check_validity(validity_days: int | None, expiry_rule: str) -> int | None:
+    if expiry_rule not in ExpiryRule.values:
+        raise ValidationError({"expiry_rule": [f"Choose one of: {', '.join(ExpiryRule.values)}."]})
+    if validity_days is not None and not (
+        isinstance(validity_days, int)
+        and not isinstance(validity_days, bool)
+        and 1 <= validity_days <= 3650
+    ):
+        raise ValidationError(
+            {"validity_days": ["Enter a number of days from 1 to 3,650, or leave it empty."]}
+        )
+    if expiry_rule == ExpiryRule.FROM_FIRST_SESSION and validity_days is None:
+        raise ValidationError(
+            {"validity_days": ["Say how many days the package is valid after the first session."]}
+        )
+    return validity_days
+
+
 # Package types --------------------------------------------------------------------------------
 
 
@@ -74,21 +102,18 @@ def package_type_save(
     total_value,
     description: str = "",
     validity_days: int | None = None,
+    expiry_rule: str = ExpiryRule.FROM_SALE,
     is_active: bool = True,
 ) -> PackageType:
     """Create (package_type=None) or replace a type's editable fields."""
-    if validity_days is not None and not (
-        isinstance(validity_days, int) and 1 <= validity_days <= 3650
-    ):
-        raise ValidationError(
-            {"validity_days": ["Enter a number of days from 1 to 3,650, or leave it empty."]}
-        )
+    validity_days = _check_validity(validity_days, expiry_rule)
     package_type = package_type or PackageType(studio=studio)
     package_type.name = _check_name(name)
     package_type.description = (description or "").strip()
     package_type.total_sessions = _check_sessions(total_sessions)
     package_type.total_value_cents = _cents(total_value)
     package_type.validity_days = validity_days
+    package_type.expiry_rule = expiry_rule
     package_type.is_active = is_active
     package_type.full_clean(exclude=["studio"])
     package_type.save()
@@ -151,8 +176,13 @@ def package_create(
     is_primary: bool = False,
     start_date: date | None = None,
     expiry_date: date | None = None,
+    expiry_rule: str | None = None,
+    validity_days: int | None = None,
 ) -> Package:
-    """Sell a package to a client, from scratch or from a type (which fills what is not given)."""
+    """Sell a package to a client, from scratch or from a type (which fills what is not given).
+
+    A type's "from the first session" rule is copied: the expiry then waits for the first session.
+    """
     if client.studio_id != studio.id or client.deleted_at is not None:
         raise ValidationError({"client_id": ["Choose one of your clients."]})
     if package_type is not None:
@@ -162,10 +192,12 @@ def package_create(
         total_value = package_type.total_value_cents if total_value is None else total_value
         total_sessions = total_sessions or package_type.total_sessions
         description = description or package_type.description
-        if package_type.validity_days and expiry_date is None:
+        if expiry_rule is None and validity_days is None:
+            expiry_rule, validity_days = package_type.expiry_rule, package_type.validity_days
+        if expiry_rule == ExpiryRule.FROM_SALE and validity_days and expiry_date is None:
             start_date = start_date or studio.today()
             try:
-                expiry_date = start_date + timedelta(days=package_type.validity_days)
+                expiry_date = start_date + timedelta(days=validity_days)
             except OverflowError:
                 raise ValidationError(
                     {"start_date": ["The type's validity would run past the year 9999."]}
@@ -179,6 +211,12 @@ def package_create(
         errors["total_sessions"] = ["Enter how many sessions the package holds."]
     if errors:
         raise ValidationError(errors)
+    expiry_rule = expiry_rule or ExpiryRule.FROM_SALE
+    validity_days = _check_validity(validity_days, expiry_rule)
+    if expiry_rule == ExpiryRule.FROM_FIRST_SESSION and expiry_date is not None:
+        raise ValidationError(
+            {"expiry_date": ["Leave the expiry empty: it is set when the first session is logged."]}
+        )
     _check_dates(start_date, expiry_date)
     package = Package(
         studio=studio,
@@ -192,6 +230,8 @@ def package_create(
         is_primary=is_primary,
         start_date=start_date,
         expiry_date=expiry_date,
+        expiry_rule=expiry_rule,
+        validity_days=validity_days,
     )
     if is_primary:
         _lock_client(client)
@@ -322,3 +362,169 @@ def package_restore(*, package: Package, actor: User | None) -> Package:
     package.deleted_at = None
     _save(package, actor=actor, action="restored")
     return package
+
+
+# Adjustments, freezes and the first-session expiry --------------------------------------------
+
+
+def _lock_live(package: Package, what: str) -> Package:
+    package = Package.objects.select_for_update(no_key=True).get(pk=package.pk)
+    if package.deleted_at is not None:
+        raise ValidationError(
+            {"package": [f"This package is deleted: restore it before {what} it."]}
+        )
+    return package
+
+
+def _check_reason(reason: str | None, *, required: bool) -> str:
+    reason = (reason or "").strip()
+    if required and not reason:
+        raise ValidationError({"reason": ["Say why (a comp session, a correction…)."]})
+    if len(reason) > 500:
+        raise ValidationError({"reason": ["Use at most 500 characters."]})
+    return reason
+
+
+def adjustment_words(sessions: int) -> str:
+    noun = "session" if abs(sessions) == 1 else "sessions"
+    return f"{abs(sessions)} {noun} {'added' if sessions > 0 else 'removed'}"
+
+
+@transaction.atomic
+def package_adjust(*, package: Package, actor: User | None, sessions, reason: str) -> Adjustment:
+    """Add (sessions > 0) or remove (< 0) sessions by hand; counted like sessions, in history."""
+    if (
+        isinstance(sessions, bool)
+        or not isinstance(sessions, int)
+        or sessions == 0
+        or not -MAX_SESSIONS <= sessions <= MAX_SESSIONS
+    ):
+        raise ValidationError(
+            {"sessions": [f"Enter a whole number of sessions from 1 to {MAX_SESSIONS:,}."]}
+        )
+    reason = _check_reason(reason, required=True)
+    package = _lock_live(package, "adjusting")
+    adjustment = Adjustment.objects.create(
+        studio_id=package.studio_id, package=package, sessions=sessions, reason=reason, actor=actor
+    )
+    # The history row first (save() writes the locked row's counter back unchanged), then the
+    # counter moves by one atomic UPDATE, like a session's.
+    _save(package, actor=actor, action="adjusted", reason=f"{adjustment_words(sessions)}: {reason}")
+    counts.bump(package.pk, -sessions)
+    package.refresh_from_db()
+    return adjustment
+
+
+def _shift_expiry(package: Package, days: int) -> int:
+    """Move the expiry by days; returns how far it moved (0 without an expiry date)."""
+    if package.expiry_date is None or days == 0:
+        return 0
+    try:
+        package.expiry_date = package.expiry_date + timedelta(days=days)
+    except OverflowError:
+        raise ValidationError(
+            {"ends_on": ["That would move the expiry past the year 9999."]}
+        ) from None
+    return days
+
+
+def _freeze_words(freeze: Freeze) -> str:
+    return f"{freeze.starts_on:%d %b %Y} to {freeze.ends_on:%d %b %Y} ({freeze.days} days)"
+
+
+@transaction.atomic
+def package_freeze(
+    *, package: Package, actor: User | None, starts_on: date, ends_on: date, reason: str = ""
+) -> Freeze:
+    """Pause a package for [starts_on, ends_on]; its expiry moves out by those days."""
+    if not isinstance(starts_on, date):
+        raise ValidationError({"starts_on": ["Enter the first frozen day."]})
+    if not isinstance(ends_on, date):
+        raise ValidationError({"ends_on": ["Enter the last frozen day."]})
+    if ends_on < starts_on:
+        raise ValidationError({"ends_on": ["The last frozen day cannot be before the first."]})
+    if (ends_on - starts_on).days + 1 > MAX_FREEZE_DAYS:
+        raise ValidationError({"ends_on": [f"Freeze at most {MAX_FREEZE_DAYS} days at a time."]})
+    reason = _check_reason(reason, required=False)
+    package = _lock_live(package, "freezing")
+    overlapping = package.freezes.filter(
+        cancelled=False, starts_on__lte=ends_on, ends_on__gte=starts_on
+    ).first()
+    if overlapping is not None:
+        raise ValidationError(
+            {"starts_on": [f"It overlaps the freeze from {_freeze_words(overlapping)}."]}
+        )
+    freeze = Freeze(
+        studio_id=package.studio_id,
+        package=package,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        reason=reason,
+        actor=actor,
+    )
+    freeze.expiry_shift_days = _shift_expiry(package, freeze.days)
+    freeze.save()
+    words = f"Frozen {_freeze_words(freeze)}" + (f": {reason}" if reason else "")
+    _save(package, actor=actor, action="frozen", reason=words[:500])
+    return freeze
+
+
+@transaction.atomic
+def freeze_end(*, freeze: Freeze, actor: User | None, today: date) -> Freeze:
+    """End a freeze today (the client is back) or, if it has not begun, cancel it.
+
+    The expiry moves back by the days that will no longer be frozen.
+    """
+    package = _lock_live(freeze.package, "changing")
+    freeze = Freeze.objects.select_for_update(no_key=True).get(pk=freeze.pk)
+    if freeze.cancelled or freeze.ends_on < today:
+        raise ValidationError({"freeze": ["This freeze is already over."]})
+    if freeze.starts_on >= today:
+        freeze.cancelled = True
+        kept_days = 0
+        words = f"Freeze cancelled ({_freeze_words(freeze)})"
+    else:
+        freeze.ends_on = today - timedelta(days=1)
+        kept_days = freeze.days
+        words = f"Freeze ended early: now {_freeze_words(freeze)}"
+    if package.expiry_date is not None and freeze.expiry_shift_days:
+        moved_back = freeze.expiry_shift_days - min(kept_days, freeze.expiry_shift_days)
+        _shift_expiry(package, -moved_back)
+        freeze.expiry_shift_days -= moved_back
+    freeze.ended_at = timezone.now()
+    freeze.save()
+    _save(package, actor=actor, action="unfrozen", reason=words)
+    return freeze
+
+
+def frozen_on_expr(day: date) -> Exists:
+    """For annotating packages: True when a freeze that still stands covers `day`."""
+    return Exists(
+        Freeze.objects.filter(
+            package=OuterRef("pk"), cancelled=False, starts_on__lte=day, ends_on__gte=day
+        )
+    )
+
+
+def start_expiry_on_first_session(*, package_id: int | None, day: date, actor: User | None) -> None:
+    """A "from the first session" package gets its expiry when its first counted session is logged."""
+    if package_id is None:
+        return
+    package = (
+        Package.objects.select_for_update(no_key=True)
+        .filter(pk=package_id, expiry_rule=ExpiryRule.FROM_FIRST_SESSION, expiry_date__isnull=True)
+        .first()
+    )
+    if package is None or package.validity_days is None:
+        return
+    anchor = max(day, package.start_date) if package.start_date else day
+    try:
+        package.expiry_date = anchor + timedelta(days=package.validity_days)
+    except OverflowError:
+        return
+    _save(
+        package,
+        actor=actor,
+        action="expiry_started",
+        reason=f"First session on {day:%d %b %Y}: valid {package.validity_days} days from then",
+    )

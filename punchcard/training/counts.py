@@ -1,9 +1,9 @@
 """The one place that moves a package's sessions_used counter: atomic, in the caller's transaction."""
 
-from django.db.models import Count, F, OuterRef, Q, Subquery, Value
+from django.db.models import Count, F, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
-from punchcard.packages.models import Package
+from punchcard.packages.models import Adjustment, Package
 
 
 def bump(package_id: int | None, delta: int) -> None:
@@ -13,9 +13,10 @@ def bump(package_id: int | None, delta: int) -> None:
 
 
 def counted_rows_subquery():
+    """What sessions_used must be: counted session rows minus the sessions adjustments added."""
     from punchcard.training.models import TrainingSession
 
-    return Coalesce(
+    rows = Coalesce(
         Subquery(
             TrainingSession.objects.counted()
             .filter(package=OuterRef("pk"))
@@ -26,6 +27,17 @@ def counted_rows_subquery():
         ),
         Value(0),
     )
+    adjusted = Coalesce(
+        Subquery(
+            Adjustment.objects.filter(package=OuterRef("pk"))
+            .order_by()
+            .values("package")
+            .annotate(n=Sum("sessions"))
+            .values("n")[:1]
+        ),
+        Value(0),
+    )
+    return rows - adjusted
 
 
 def recount(package_ids=None) -> int:

@@ -13,6 +13,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from punchcard.clients.models import Client
+from punchcard.packages import services as package_services
 from punchcard.packages.models import Package
 from punchcard.studios.models import Studio, User
 from punchcard.training import counts
@@ -23,6 +24,7 @@ WARNING_TEXT = {
     "package_exceeded": "This package is used up: the session was recorded as overage.",
     "package_expired": "This package has expired: the session was recorded anyway.",
     "package_inactive": "This package is switched off (inactive): the session was recorded anyway.",
+    "package_frozen": "This package is frozen on that day: the session was recorded anyway.",
 }
 
 
@@ -47,6 +49,11 @@ def package_for_new_session(*, studio: Studio, client: Client) -> Package | None
 
 
 def warnings_for(package: Package | None, *, today) -> list[str]:
+    """What to tell the trainer about the package a session went to (never a refusal).
+
+    A package read with `frozen` annotated (frozen_on_expr of the session's day) may also warn
+    that it was frozen on that day.
+    """
     if package is None:
         return ["no_package"]
     found = []
@@ -56,6 +63,8 @@ def warnings_for(package: Package | None, *, today) -> list[str]:
         found.append("package_expired")
     if not package.is_active:
         found.append("package_inactive")
+    if getattr(package, "frozen", False):
+        found.append("package_frozen")
     return found
 
 
@@ -79,9 +88,25 @@ def _check_fields(duration_minutes: int, status: str, notes: str) -> None:
         raise ValidationError({"notes": ["Use at most 2,000 characters."]})
 
 
+def _local_day(session: TrainingSession, studio: Studio):
+    return timezone.localtime(session.starts_at, studio.tzinfo).date()
+
+
+def _count(session: TrainingSession, studio: Studio, actor: User | None) -> None:
+    """Count a session against its package, and start a "from the first session" expiry."""
+    counts.bump(session.package_id, +1)
+    if session.package is not None and session.package.expiry_waits_for_first_session:
+        package_services.start_expiry_on_first_session(
+            package_id=session.package_id, day=_local_day(session, studio), actor=actor
+        )
+
+
 def _result(session: TrainingSession, studio: Studio) -> LoggedSession:
+    day = _local_day(session, studio)
     package = (
-        Package.objects.select_related("client").get(pk=session.package_id)
+        Package.objects.select_related("client")
+        .annotate(frozen=package_services.frozen_on_expr(day))
+        .get(pk=session.package_id)
         if session.package_id
         else None
     )
@@ -119,7 +144,7 @@ def session_log(
         notes=notes,
     )
     if session.is_counted:
-        counts.bump(session.package_id, +1)
+        _count(session, studio, actor)
     return _result(session, studio)
 
 
@@ -163,7 +188,7 @@ def session_update(
     if was_counted:
         counts.bump(old_package_id, -1)
     if session.is_counted:
-        counts.bump(session.package_id, +1)
+        _count(session, session.studio, actor)
     return _result(session, session.studio)
 
 

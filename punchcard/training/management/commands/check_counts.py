@@ -4,7 +4,7 @@ from punchcard.training import counts
 
 
 class Command(BaseCommand):
-    help = "Prove every package's stored sessions_used equals the count of its session rows."
+    help = "Prove every package's stored sessions_used equals its counted session rows minus adjustments."
 
     def add_arguments(self, parser):
         parser.add_argument("--fix", action="store_true", help="Recount the packages that drifted.")
@@ -12,7 +12,9 @@ class Command(BaseCommand):
     def handle(self, *args, fix=False, **options):
         drifted = list(counts.drifted().values_list("pk", "sessions_used", "rows"))
         if not drifted:
-            self.stdout.write("check_counts: every package counter matches its sessions.")
+            self.stdout.write(
+                "check_counts: every package counter matches its sessions and adjustments."
+            )
             return
         for pk, stored, rows in drifted[:20]:
             self.stdout.write(f"package {pk}: stored {stored}, rows {rows}")
