@@ -224,6 +224,8 @@ def _generate(label: str, size: Size, *, seed: int, now: datetime | None) -> Stu
                 _ts(created, pg),
                 _ts(created, pg),
                 _ts(created + timedelta(days=30), pg) if deleted else None,
+                "from_sale",
+                None,
             ]
         )
     # One primary package for one client in ten: their newest live one.
@@ -264,6 +266,8 @@ def _generate(label: str, size: Size, *, seed: int, now: datetime | None) -> Stu
             "created_at",
             "updated_at",
             "deleted_at",
+            "expiry_rule",
+            "validity_days",
         ],
         package_rows,
         pg,
