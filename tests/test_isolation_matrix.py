@@ -27,7 +27,7 @@ from punchcard.clients import services as client_services
 from punchcard.clients.models import BalanceLink, Client
 from punchcard.clients.tests.factories import ClientFactory
 from punchcard.packages import services as package_services
-from punchcard.packages.models import Package, PackageType, Transfer
+from punchcard.packages.models import Freeze, Package, PackageType, Transfer
 from punchcard.packages.tests.factories import PackageTypeFactory
 from punchcard.studios.models import ApiToken, Membership, Studio
 from punchcard.training import services as training_services
@@ -190,6 +190,8 @@ KWARG_TARGETS = {
     "package_id": PACKAGES,
     "type_id": ("package_type",),
     "session_id": ("session",),
+    "freeze_id": ("freeze",),
+    "freeze_pk": ("freeze",),
     "token_id": ("owner_token", "trainer_token"),
     # The client balance page's URL secret: a replaced or revoked link must answer 404 to anyone.
     "token": ("replaced_balance_token", "revoked_balance_token"),
@@ -230,6 +232,7 @@ class World:
     transferred_package: Package  # sold to client_b, then moved to client
     deleted_package: Package
     session: TrainingSession
+    freeze: Freeze  # on `package`, not begun yet
     owner_token: ApiToken
     trainer_token: ApiToken
     balance_token: str  # the live balance link of `client`
@@ -300,6 +303,8 @@ class World:
             },
             "api:package_patch": {"name": "Hijacked"},
             "api:package_transfer": {"client_id": self.client_b.pk, "reason": "hijack"},
+            "api:adjustment_create": {"sessions": 5, "reason": "hijack"},
+            "api:freeze_create": {"starts_on": "2030-01-01", "ends_on": "2030-01-05"},
             "api:session_patch": {"status": "cancelled"},
             "api:session_create": {"client_id": self.client.pk},
             "api:member_create": {
@@ -358,6 +363,12 @@ def build_world(owner, trainer) -> World:
         total_sessions=2,
     )
     package_services.package_delete(package=deleted, actor=actor)
+    freeze = package_services.package_freeze(
+        package=package,
+        actor=actor,
+        starts_on=studio.today() + timedelta(days=30),
+        ends_on=studio.today() + timedelta(days=40),
+    )
     replaced_balance = _secret(client_services.balance_link_create(client=client, actor=actor))
     live_balance = _secret(client_services.balance_link_create(client=client, actor=actor))
     revoked_balance = _secret(client_services.balance_link_create(client=client_b, actor=actor))
@@ -371,6 +382,7 @@ def build_world(owner, trainer) -> World:
         transferred_package=transferred,
         deleted_package=deleted,
         session=session,
+        freeze=freeze,
         owner_token=ApiToken.objects.get(user=owner.user),
         trainer_token=ApiToken.objects.get(user=trainer.user),
         balance_token=live_balance,

@@ -17,9 +17,21 @@ from punchcard.core.api import (
 )
 from punchcard.packages import selectors, services
 from punchcard.packages.forecast import WINDOW_DAYS
-from punchcard.packages.models import Package, PackageType
-from punchcard.packages.present import package_csv_response, package_dict, type_dict
+from punchcard.packages.models import Freeze, Package, PackageType
+from punchcard.packages.present import (
+    adjustment_dict,
+    freeze_dict,
+    package_csv_response,
+    package_dict,
+    type_dict,
+)
 from punchcard.packages.schemas import (
+    AdjustedOut,
+    AdjustmentIn,
+    AdjustmentList,
+    FreezeIn,
+    FreezeList,
+    FrozenOut,
     HeldPackageList,
     HistoryOut,
     PackageFiltersIn,
@@ -189,6 +201,9 @@ def package_replace(request, package_id: int, payload: PackageIn):
         data["package_type_id"] = None
     if data["name"] is None:
         data["name"] = package.name
+    for field in ("expiry_rule", "validity_days"):
+        if data[field] is None:  # left out: the package keeps its rule
+            del data[field]
     if data["total_value"] is None or data["total_sessions"] is None:
         from django.core.exceptions import ValidationError
 
@@ -239,6 +254,55 @@ def package_make_primary(request, package_id: int):
 def package_history(request, package_id: int):
     package = _get_package(request, package_id, include_deleted=True)
     return {"items": selectors.package_history(package=package)}
+
+
+# Adjustments and freezes ------------------------------------------------------------------------
+
+
+@router.get("/{int:package_id}/adjustments", response={200: AdjustmentList, **ERRORS})
+def adjustment_list(request, package_id: int):
+    package = _get_package(request, package_id, include_deleted=True)
+    items = [adjustment_dict(a) for a in package.adjustments.select_related("actor")]
+    return {"items": items, "count": len(items)}
+
+
+@router.post("/{int:package_id}/adjustments", response={201: AdjustedOut, **WRITE_ERRORS})
+def adjustment_create(request, package_id: int, payload: AdjustmentIn):
+    """Add (positive) or remove (negative) sessions with a reason. Counted like sessions:
+    sessions_used moves by -sessions. Never edited or deleted: correct with the opposite one."""
+    package = _get_package(request, package_id)
+    adjustment = services.package_adjust(package=package, actor=request.user, **payload.dict())
+    return Status(
+        201, {"adjustment": adjustment_dict(adjustment), "package": _out(request, package)}
+    )
+
+
+@router.get("/{int:package_id}/freezes", response={200: FreezeList, **ERRORS})
+def freeze_list(request, package_id: int):
+    package = _get_package(request, package_id, include_deleted=True)
+    items = [freeze_dict(f) for f in package.freezes.select_related("actor")]
+    return {"items": items, "count": len(items)}
+
+
+@router.post("/{int:package_id}/freezes", response={201: FrozenOut, **WRITE_ERRORS})
+def freeze_create(request, package_id: int, payload: FreezeIn):
+    """Freeze from starts_on to ends_on (both included): the expiry moves out by those days.
+    Sessions logged on a frozen day are recorded with the warning package_frozen."""
+    package = _get_package(request, package_id)
+    freeze = services.package_freeze(package=package, actor=request.user, **payload.dict())
+    return Status(201, {"freeze": freeze_dict(freeze), "package": _out(request, package)})
+
+
+@router.post(
+    "/{int:package_id}/freezes/{int:freeze_id}/end", response={200: FrozenOut, **WRITE_ERRORS}
+)
+def freeze_end(request, package_id: int, freeze_id: int):
+    """End a freeze today (its last day becomes yesterday) or cancel one not begun yet;
+    the expiry moves back by the days no longer frozen."""
+    package = _get_package(request, package_id)
+    freeze = get_object_or_404(Freeze.objects.filter(package=package), pk=freeze_id)
+    freeze = services.freeze_end(freeze=freeze, actor=request.user, today=request.studio.today())
+    return {"freeze": freeze_dict(freeze), "package": _out(request, package)}
 
 
 @client_packages_router.get("/{int:client_id}/packages", response={200: HeldPackageList, **ERRORS})

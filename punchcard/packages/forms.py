@@ -13,7 +13,7 @@ from django.db.models import Q
 
 from punchcard.clients.models import Client
 from punchcard.core import money
-from punchcard.packages.models import Package, PackageType
+from punchcard.packages.models import ExpiryRule, Package, PackageType
 from punchcard.packages.selectors import SORTS
 from punchcard.packages.services import MAX_SESSIONS
 
@@ -199,7 +199,7 @@ def type_initial(package_type: PackageType, *, start_date=None, today=None) -> d
         "total_value": money.from_cents(package_type.total_value_cents),
         "total_sessions": package_type.total_sessions,
     }
-    if package_type.validity_days:
+    if package_type.validity_days and package_type.expiry_rule == ExpiryRule.FROM_SALE:
         start_date = start_date or today
         initial["start_date"] = start_date
         initial["expiry_date"] = start_date + timedelta(days=package_type.validity_days)
@@ -249,6 +249,14 @@ class PackageTypeForm(forms.Form):
         help_text="Packages sold from this type expire this many days after they start. Empty: no expiry.",
         widget=forms.NumberInput(attrs={"inputmode": "numeric", "min": 1, "max": 3650}),
     )
+    expiry_rule = forms.TypedChoiceField(
+        choices=ExpiryRule.choices,
+        initial=ExpiryRule.FROM_SALE,
+        required=False,
+        empty_value=ExpiryRule.FROM_SALE,
+        label="Validity counts",
+        help_text="From the first session: the expiry is set when the client's first session is logged.",
+    )
     is_active = forms.BooleanField(
         required=False,
         initial=True,
@@ -268,6 +276,7 @@ def type_form_initial(package_type: PackageType) -> dict:
         "total_sessions": package_type.total_sessions,
         "total_value": money.from_cents(package_type.total_value_cents),
         "validity_days": package_type.validity_days,
+        "expiry_rule": package_type.expiry_rule,
         "is_active": package_type.is_active,
     }
 
@@ -313,3 +322,52 @@ class PackageFilterForm(forms.Form):
                 raw = self.data.get(name, "")
                 notes.append(f"{self.fields[name].label or name.title()} “{raw}”")
         return notes
+
+
+class AdjustmentForm(forms.Form):
+    """Sessions added or removed by hand; the sign comes from the direction, not a minus sign."""
+
+    prefix = "adjust"  # it shares the package page with the transfer and freeze forms
+
+    direction = forms.ChoiceField(
+        choices=[("add", "Add sessions"), ("remove", "Remove sessions")],
+        widget=forms.RadioSelect,
+        initial="add",
+        error_messages={"required": "Choose add or remove."},
+    )
+    sessions = forms.IntegerField(
+        min_value=1,
+        max_value=10_000,
+        initial=1,
+        label="How many sessions",
+        error_messages={"invalid": "Enter a whole number of sessions, e.g. 1."},
+    )
+    reason = forms.CharField(
+        max_length=500,
+        help_text="Required, kept in the history: “Comp for a referral”, “Session not logged in March”.",
+        error_messages={"required": "Say why (a comp session, a correction…)."},
+    )
+
+    def signed_sessions(self) -> int:
+        sessions = self.cleaned_data["sessions"]
+        return sessions if self.cleaned_data["direction"] == "add" else -sessions
+
+
+class FreezeForm(forms.Form):
+    prefix = "freeze"
+
+    starts_on = forms.DateField(
+        label="First frozen day",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": "Enter a date such as 2026-12-01."},
+    )
+    ends_on = forms.DateField(
+        label="Last frozen day",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": "Enter a date such as 2026-12-14."},
+    )
+    reason = forms.CharField(
+        max_length=500,
+        required=False,
+        help_text="Optional, kept in the history: “Knee injury”, “Holiday”.",
+    )

@@ -49,6 +49,8 @@ def package_dict(package: Package, *, studio: Studio, today: date) -> dict:
         "is_primary": package.is_primary,
         "start_date": package.start_date,
         "expiry_date": package.expiry_date,
+        "expiry_rule": package.expiry_rule,
+        "validity_days": package.validity_days,
         "status": status,
         "is_expired": package.is_expired_on(today),
         "near_completion": package.near_completion_on(today, studio.low_balance_threshold),
@@ -82,5 +84,31 @@ def type_dict(package_type) -> dict:
         "total_value": money.cents_str(package_type.total_value_cents),
         "per_session_value": money.cents_str(package_type.per_session_value_cents),
         "validity_days": package_type.validity_days,
+        "expiry_rule": package_type.expiry_rule,
         "is_active": package_type.is_active,
+    }
+
+
+def adjustment_dict(adjustment) -> dict:
+    return {
+        "id": adjustment.id,
+        "sessions": adjustment.sessions,
+        "reason": adjustment.reason,
+        "actor": adjustment.actor.email if adjustment.actor else None,
+        "created_at": adjustment.created_at,
+    }
+
+
+def freeze_dict(freeze) -> dict:
+    return {
+        "id": freeze.id,
+        "starts_on": freeze.starts_on,
+        "ends_on": freeze.ends_on,
+        "days": 0 if freeze.cancelled else freeze.days,
+        "reason": freeze.reason,
+        "expiry_shift_days": freeze.expiry_shift_days,
+        "cancelled": freeze.cancelled,
+        "ended_at": freeze.ended_at,
+        "actor": freeze.actor.email if freeze.actor else None,
+        "created_at": freeze.created_at,
     }

@@ -6,6 +6,7 @@ from ninja import Field, Schema
 from punchcard.core.api import MoneyIn, MoneyOut, SafeStr
 from punchcard.packages.selectors import SORTS, STATUSES
 
+ExpiryRuleName = Literal["from_sale", "from_first_session"]
 SortKey = Literal[tuple(key for name in SORTS for key in (name, f"-{name}"))]
 StatusName = Literal[tuple(STATUSES)]
 
@@ -16,6 +17,11 @@ class PackageTypeIn(Schema):
     total_sessions: int = Field(..., ge=1, le=10_000)
     total_value: MoneyIn
     validity_days: int | None = Field(None, ge=1, le=3650)
+    expiry_rule: ExpiryRuleName = Field(
+        "from_sale",
+        description="from_first_session: a sold package's validity_days count from its first "
+        "session (validity_days required).",
+    )
     is_active: bool = True
 
 
@@ -27,6 +33,7 @@ class PackageTypeOut(Schema):
     total_value: MoneyOut
     per_session_value: MoneyOut
     validity_days: int | None
+    expiry_rule: ExpiryRuleName
     is_active: bool
 
 
@@ -46,6 +53,12 @@ class PackageIn(Schema):
     is_primary: bool = False
     start_date: date | None = None
     expiry_date: date | None = None
+    expiry_rule: ExpiryRuleName | None = Field(
+        None,
+        description="Defaults to the type's rule, else from_sale. from_first_session leaves "
+        "expiry_date empty until the first counted session, then sets it validity_days later.",
+    )
+    validity_days: int | None = Field(None, ge=1, le=3650)
 
 
 def _optional(**constraints):
@@ -68,6 +81,8 @@ class PackagePatch(Schema):
     is_primary: bool = _optional()
     start_date: date | None = None
     expiry_date: date | None = None
+    expiry_rule: ExpiryRuleName = _optional()
+    validity_days: int | None = Field(None, ge=1, le=3650)
 
 
 class PackageOut(Schema):
@@ -89,6 +104,8 @@ class PackageOut(Schema):
     is_primary: bool
     start_date: date | None
     expiry_date: date | None
+    expiry_rule: ExpiryRuleName
+    validity_days: int | None
     status: StatusName
     is_expired: bool
     near_completion: bool
@@ -130,7 +147,17 @@ class HistoryItem(Schema):
     at: datetime
     actor: str | None
     action: Literal[
-        "created", "updated", "deleted", "restored", "transferred", "primary_set", "primary_unset"
+        "created",
+        "updated",
+        "deleted",
+        "restored",
+        "transferred",
+        "primary_set",
+        "primary_unset",
+        "adjusted",
+        "frozen",
+        "unfrozen",
+        "expiry_started",
     ]
     changes: dict[str, list]
     reason: str | None
@@ -138,3 +165,60 @@ class HistoryItem(Schema):
 
 class HistoryOut(Schema):
     items: list[HistoryItem]
+
+
+class AdjustmentIn(Schema):
+    sessions: int = Field(
+        ...,
+        ge=-10_000,
+        le=10_000,
+        description="Sessions added to what is left (positive) or removed (negative); not 0.",
+    )
+    reason: SafeStr = Field(..., min_length=1, max_length=500)
+
+
+class AdjustmentOut(Schema):
+    id: int
+    sessions: int
+    reason: str
+    actor: str | None
+    created_at: datetime
+
+
+class AdjustmentList(Schema):
+    items: list[AdjustmentOut]
+    count: int
+
+
+class AdjustedOut(Schema):
+    adjustment: AdjustmentOut
+    package: PackageOut
+
+
+class FreezeIn(Schema):
+    starts_on: date
+    ends_on: date
+    reason: SafeStr = Field("", max_length=500)
+
+
+class FreezeOut(Schema):
+    id: int
+    starts_on: date
+    ends_on: date
+    days: int
+    reason: str
+    expiry_shift_days: int = Field(..., description="How far this freeze moved the expiry date.")
+    cancelled: bool
+    ended_at: datetime | None
+    actor: str | None
+    created_at: datetime
+
+
+class FreezeList(Schema):
+    items: list[FreezeOut]
+    count: int
+
+
+class FrozenOut(Schema):
+    freeze: FreezeOut
+    package: PackageOut

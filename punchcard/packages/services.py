@@ -194,6 +194,9 @@ def package_create(
         description = description or package_type.description
         if expiry_rule is None and validity_days is None:
             expiry_rule, validity_days = package_type.expiry_rule, package_type.validity_days
+            if expiry_date is not None:
+                # An expiry typed in on the sale overrides a "from the first session" type.
+                expiry_rule = ExpiryRule.FROM_SALE
         if expiry_rule == ExpiryRule.FROM_SALE and validity_days and expiry_date is None:
             start_date = start_date or studio.today()
             try:
@@ -250,6 +253,8 @@ EDITABLE = (
     "start_date",
     "expiry_date",
     "package_type",
+    "expiry_rule",
+    "validity_days",
 )
 
 
@@ -280,6 +285,11 @@ def package_update(*, package: Package, actor: User | None, **changes) -> Packag
     for field in ("is_active", "start_date", "expiry_date"):
         if field in changes:
             setattr(package, field, changes[field])
+    if "expiry_rule" in changes or "validity_days" in changes:
+        package.expiry_rule = changes.get("expiry_rule") or package.expiry_rule
+        package.validity_days = _check_validity(
+            changes.get("validity_days", package.validity_days), package.expiry_rule
+        )
     _check_dates(package.start_date, package.expiry_date)
     becomes_primary = changes.get("is_primary") is True and not package.is_primary
     if "is_primary" in changes:

@@ -9,6 +9,7 @@ from datetime import date
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Count, Window
 from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.formats import date_format
@@ -20,6 +21,8 @@ from punchcard.core.forms import add_service_errors
 from punchcard.packages import selectors, services
 from punchcard.packages.forms import (
     DEFAULT_SORT,
+    AdjustmentForm,
+    FreezeForm,
     PackageFilterForm,
     PackageForm,
     TransferForm,
@@ -366,6 +369,10 @@ ACTION_WORDS = {
     "transferred": "Transferred",
     "primary_set": "Made primary",
     "primary_unset": "No longer primary",
+    "adjusted": "Sessions adjusted",
+    "frozen": "Frozen",
+    "unfrozen": "Freeze ended",
+    "expiry_started": "Expiry started",
 }
 FIELD_LABELS = {
     "name": "Name",
@@ -381,24 +388,38 @@ FIELD_LABELS = {
 }
 
 
-def _history_for_display(package: Package) -> list[dict]:
-    """selectors.package_history in words: names instead of ids, Yes/No, newest first."""
+def _history_for_display(package: Package, transfers) -> list[dict]:
+    """selectors.package_history in words: names instead of ids, Yes/No, newest first.
+
+    Every client a package was held by is its holder or in its transfers, and its type is
+    usually the current one: names come from rows already loaded, and only the rest are read.
+    """
     items = selectors.package_history(package=package)
-    ids = {"client_id": set(), "package_type_id": set()}
+    known = {"client_id": {package.client_id: package.client.name}, "package_type_id": {}}
+    for transfer in transfers:
+        known["client_id"][transfer.from_client_id] = transfer.from_client.name
+        known["client_id"][transfer.to_client_id] = transfer.to_client.name
+    if package.package_type is not None:
+        known["package_type_id"][package.package_type_id] = package.package_type.name
+    missing = {"client_id": set(), "package_type_id": set()}
     for item in items:
-        for field in ids:
-            ids[field].update(v for v in item["changes"].get(field, ()) if v is not None)
+        for field in missing:
+            missing[field].update(
+                v for v in item["changes"].get(field, ()) if v is not None and v not in known[field]
+            )
+    models = {"client_id": Client, "package_type_id": PackageType}
     names = {
-        "client_id": dict(
-            Client.objects.for_studio(package.studio)
-            .filter(pk__in=ids["client_id"])
-            .values_list("pk", "name")
-        ),
-        "package_type_id": dict(
-            PackageType.objects.for_studio(package.studio)
-            .filter(pk__in=ids["package_type_id"])
-            .values_list("pk", "name")
-        ),
+        field: known[field]
+        | (
+            dict(
+                models[field]
+                .objects.filter(studio_id=package.studio_id, pk__in=missing[field])
+                .values_list("pk", "name")
+            )
+            if missing[field]
+            else {}
+        )
+        for field in missing
     }
 
     def word(field, value):
@@ -439,27 +460,43 @@ def _package_forecast(studio, package: Package, today: date):
     return training_selectors.package_forecasts([package], counts=counts, today=today)[package.pk]
 
 
-def _render_detail(
+def render_detail(
     request: HttpRequest,
     package: Package,
     *,
     transfer_form: TransferForm | None = None,
     picker_source: QueryDict | None = None,
+    adjust_form: AdjustmentForm | None = None,
+    freeze_form: FreezeForm | None = None,
 ) -> HttpResponse:
+    """The package page; a form that came back with errors is shown open, with them."""
     studio = request.studio
     transfer_form = transfer_form or TransferForm(studio=studio)
     source = picker_source if picker_source is not None else request.GET
-    sessions = (
-        TrainingSession.objects.filter(package=package).live().select_related("client", "trainer")
+    freezes = list(package.freezes.select_related("actor"))
+    # The total rides along on the first page of rows (a window count): no second query.
+    sessions = list(
+        TrainingSession.objects.filter(package=package)
+        .live()
+        .select_related("client", "trainer")
+        .annotate(total=Window(Count("id")))[:SESSIONS_SHOWN]
     )
+    transfers = list(package.transfers.select_related("from_client", "to_client", "actor"))
     context = {
         "package": package,
         "today": studio.today(),
         "forecast": _package_forecast(studio, package, studio.today()),
-        "sessions": sessions[:SESSIONS_SHOWN],
-        "session_count": sessions.count(),
-        "transfers": package.transfers.select_related("from_client", "to_client", "actor"),
-        "history": _history_for_display(package),
+        "sessions": sessions,
+        "session_count": sessions[0].total if sessions else 0,
+        "transfers": transfers,
+        "adjustments": package.adjustments.select_related("actor"),
+        "freezes": freezes,
+        "frozen_now": next((f for f in freezes if f.covers(studio.today())), None),
+        "adjust_form": adjust_form or AdjustmentForm(),
+        "adjust_open": adjust_form is not None,
+        "freeze_form": freeze_form or FreezeForm(),
+        "freeze_open": freeze_form is not None,
+        "history": _history_for_display(package, transfers),
         "transfer_form": transfer_form,
         "transfer_open": picker_source is not None or "client_q" in request.GET,
         "picker": client_picker(
@@ -476,7 +513,7 @@ def _render_detail(
 def package_detail(request: HttpRequest, pk: int) -> HttpResponse:
     # Owners can open a deleted package (to read its history and restore it); trainers get a 404.
     package = get_package_for_studio(request, pk, include_deleted=request.membership.is_owner)
-    return _render_detail(request, package)
+    return render_detail(request, package)
 
 
 @studio_required
@@ -497,7 +534,7 @@ def package_transfer(request: HttpRequest, pk: int) -> HttpResponse:
         form = TransferForm(
             initial={"reason": request.POST.get("reason", "")}, studio=request.studio
         )
-        return _render_detail(request, package, transfer_form=form, picker_source=request.POST)
+        return render_detail(request, package, transfer_form=form, picker_source=request.POST)
     form = TransferForm(request.POST, studio=request.studio)
     if form.is_valid():
         try:
@@ -512,7 +549,7 @@ def package_transfer(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, f"{package.name} now belongs to {package.client.name}.")
             return redirect("packages:detail", pk=package.pk)
-    return _render_detail(request, package, transfer_form=form, picker_source=request.POST)
+    return render_detail(request, package, transfer_form=form, picker_source=request.POST)
 
 
 @studio_required

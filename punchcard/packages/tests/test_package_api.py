@@ -57,6 +57,8 @@ def test_create_computes_per_session_value_and_full_shape(owner, ana):
         "currency",
         "sessions_used",
         "sessions_remaining",
+        "expiry_rule",
+        "validity_days",
         "used_value",
         "unused_value",
         "is_active",
