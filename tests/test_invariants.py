@@ -1,10 +1,11 @@
 """Invariants under random sequences of the real services, on the real database.
 
-A hypothesis state machine sells, edits, makes primary, transfers, deletes and restores packages
-and logs, edits and deletes sessions, through punchcard.packages.services and
+A hypothesis state machine sells, edits, makes primary, transfers, deletes, restores, adjusts,
+freezes and unfreezes packages and logs, edits and deletes sessions, through punchcard.packages.services and
 punchcard.training.services. After every step:
 
-- sessions_used of every package equals its counted session rows (counts.drifted() is empty);
+- sessions_used of every package equals its counted session rows minus its adjustments
+  (counts.drifted() is empty);
 - used + unused value equals the total for every package, and the SQL sums used by reports
   (selectors.used_value_cents_expr / unused_value_cents_expr) equal the Python sums;
 - a client has at most one live primary package;
@@ -37,7 +38,7 @@ from punchcard.clients.models import Client
 from punchcard.core import money
 from punchcard.packages import selectors
 from punchcard.packages import services as package_services
-from punchcard.packages.models import Package, Transfer
+from punchcard.packages.models import Adjustment, Freeze, Package, Transfer
 from punchcard.studios.tests.factories import MembershipFactory
 from punchcard.training import counts
 from punchcard.training import services as training_services
@@ -136,6 +137,10 @@ class PackageMachine(RuleBasedStateMachine):
                 TrainingSession.objects.filter(studio=self.studio).order_by("pk").values()
             ),
             "transfers": list(Transfer.objects.filter(studio=self.studio).order_by("pk").values()),
+            "adjustments": list(
+                Adjustment.objects.filter(studio=self.studio).order_by("pk").values()
+            ),
+            "freezes": list(Freeze.objects.filter(studio=self.studio).order_by("pk").values()),
             "history": list(
                 Package.history.filter(studio_id=self.studio.pk)
                 .order_by("history_id")
@@ -370,6 +375,64 @@ class PackageMachine(RuleBasedStateMachine):
             **kwargs,
         )
 
+    @precondition(lambda self: self.packages)
+    @rule(i=index, sessions=st.integers(-4, 4), blank_reason=rarely)
+    def adjust_package(self, i, sessions, blank_reason):
+        package = self._package(i)
+        invalid = sessions == 0 or blank_reason or package.deleted_at is not None
+        done = self._call(
+            package_services.package_adjust,
+            must_refuse=invalid,
+            package=package,
+            actor=self.actor,
+            sessions=sessions,
+            reason="" if blank_reason else "comp",
+        )
+        if done is not None:
+            self.expected[package.pk].append("adjusted")
+
+    @precondition(lambda self: self.packages)
+    @rule(i=index, offset=st.integers(-20, 20), days=st.integers(-2, 30))
+    def freeze_package(self, i, offset, days):
+        package = self._package(i)
+        starts_on = self.today + timedelta(days=offset)
+        ends_on = starts_on + timedelta(days=days)
+        overlaps = package.freezes.filter(
+            cancelled=False, starts_on__lte=ends_on, ends_on__gte=starts_on
+        ).exists()
+        expiry_before = package.expiry_date
+        done = self._call(
+            package_services.package_freeze,
+            must_refuse=days < 0 or overlaps or package.deleted_at is not None,
+            package=package,
+            actor=self.actor,
+            starts_on=starts_on,
+            ends_on=ends_on,
+        )
+        if done is not None:
+            self.expected[package.pk].append("frozen")
+            package.refresh_from_db()
+            if expiry_before is not None:
+                assert package.expiry_date == expiry_before + timedelta(days=days + 1)
+
+    @precondition(lambda self: self.packages)
+    @rule(i=index)
+    def end_freeze(self, i):
+        package = self._package(i)
+        freeze = package.freezes.order_by("-pk").first()
+        if freeze is None:
+            return
+        over = freeze.cancelled or freeze.ends_on < self.today
+        done = self._call(
+            package_services.freeze_end,
+            must_refuse=over or package.deleted_at is not None,
+            freeze=freeze,
+            actor=self.actor,
+            today=self.today,
+        )
+        if done is not None:
+            self.expected[package.pk].append("unfrozen")
+
     @precondition(lambda self: self.sessions)
     @rule(i=index)
     def delete_session(self, i):
@@ -388,10 +451,17 @@ class PackageMachine(RuleBasedStateMachine):
             .values_list("package_id")
             .annotate(n=Count("id"))
         )
+        # Adjustments are counted like sessions: a positive one gives sessions back.
+        adjusted = dict(
+            Adjustment.objects.filter(studio=self.studio)
+            .values_list("package_id")
+            .annotate(n=Sum("sessions"))
+        )
         for pk, used, remaining, total in Package.objects.filter(studio=self.studio).values_list(
             "pk", "sessions_used", "sessions_remaining", "total_sessions"
         ):
-            assert used == counted.get(pk, 0), f"package {pk}: {used} used, {counted.get(pk)} rows"
+            expected = counted.get(pk, 0) - adjusted.get(pk, 0)
+            assert used == expected, f"package {pk}: {used} used, {expected} from rows"
             assert remaining == total - used, f"package {pk}: generated remaining is stale"
 
     @invariant()

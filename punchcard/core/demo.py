@@ -223,3 +223,56 @@ def _seed_packages_and_sessions(studio, owner, rng):
     from punchcard.clients import services as client_services
 
     client_services.balance_link_create(client=clients[0], actor=owner)
+    _seed_freezes_adjustments_and_first_session_rule(studio, owner, clients, today)
+
+
+def _seed_freezes_adjustments_and_first_session_rule(studio, owner, clients, today):
+    """Issue #8's pieces, each on a package a trainer would plausibly have."""
+    from punchcard.packages import services as packages
+    from punchcard.packages.models import Package
+    from punchcard.training import services as training
+
+    live = Package.objects.filter(studio=studio, deleted_at__isnull=True).order_by("id")
+    usable = list(live.usable(today).filter(expiry_date__isnull=False)[:6])
+    packages.package_freeze(
+        package=usable[0],
+        actor=owner,
+        starts_on=today - timedelta(days=3),
+        ends_on=today + timedelta(days=10),
+        reason="Ankle sprain: physio says two weeks off.",
+    )
+    packages.package_freeze(
+        package=usable[1],
+        actor=owner,
+        starts_on=today - timedelta(days=40),
+        ends_on=today - timedelta(days=26),
+        reason="Holiday in Portugal.",
+    )
+    packages.package_adjust(
+        package=usable[2], actor=owner, sessions=1, reason="Comp: referred a friend."
+    )
+    packages.package_adjust(
+        package=usable[3], actor=owner, sessions=-1, reason="Session on paper in October."
+    )
+    flex = packages.package_type_save(
+        studio=studio,
+        name="Flex 10",
+        description="Valid 90 days from the first session.",
+        total_sessions=10,
+        total_value="950.00",
+        validity_days=90,
+        expiry_rule="from_first_session",
+    )
+    waiting, started = clients[7], clients[8]
+    packages.package_create(studio=studio, actor=owner, client=waiting, package_type=flex)
+    flex_sold = packages.package_create(
+        studio=studio, actor=owner, client=started, package_type=flex, is_primary=True
+    )
+    for days_ago in (12, 8, 5, 1):
+        training.session_log(
+            studio=studio,
+            actor=owner,
+            client=started,
+            package=flex_sold,
+            starts_at=datetime.combine(today - timedelta(days=days_ago), time(17), tzinfo=UTC),
+        )
