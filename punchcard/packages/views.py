@@ -4,7 +4,7 @@ One template per page; the fragments htmx asks for are named partials of that te
 by the request's HX-Target.
 """
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -18,6 +18,7 @@ from django_htmx.http import push_url
 
 from punchcard.clients.models import Client
 from punchcard.core.forms import add_service_errors
+from punchcard.packages import forecast as pace
 from punchcard.packages import selectors, services
 from punchcard.packages.forms import (
     DEFAULT_SORT,
@@ -450,14 +451,24 @@ def _history_for_display(package: Package, transfers) -> list[dict]:
     return shown[::-1]
 
 
-def _package_forecast(studio, package: Package, today: date):
-    """The pace forecast of an active package (one count query), else None."""
+def _package_forecast(studio, package: Package, today: date, frozen_now=None):
+    """The pace forecast of an active package (one count query), else None.
+
+    A frozen package resumes its pace the day after the freeze (whose days the expiry already
+    moved out by), so the forecast starts counting from then.
+    """
     if package.status_on(today) != Package.Status.ACTIVE:
         return None
     counts = training_selectors.recent_session_counts(
         studio=studio, client_ids=[package.client_id], today=today
     )
-    return training_selectors.package_forecasts([package], counts=counts, today=today)[package.pk]
+    resumes = frozen_now.ends_on + timedelta(days=1) if frozen_now else today
+    return pace.forecast_from_count(
+        counts.get(package.client_id, 0),
+        today=resumes,
+        remaining=package.remaining,
+        expiry_date=package.expiry_date,
+    )
 
 
 def render_detail(
@@ -474,6 +485,7 @@ def render_detail(
     transfer_form = transfer_form or TransferForm(studio=studio)
     source = picker_source if picker_source is not None else request.GET
     freezes = list(package.freezes.select_related("actor"))
+    frozen_now = next((f for f in freezes if f.covers(studio.today())), None)
     # The total rides along on the first page of rows (a window count): no second query.
     sessions = list(
         TrainingSession.objects.filter(package=package)
@@ -485,13 +497,13 @@ def render_detail(
     context = {
         "package": package,
         "today": studio.today(),
-        "forecast": _package_forecast(studio, package, studio.today()),
+        "forecast": _package_forecast(studio, package, studio.today(), frozen_now),
         "sessions": sessions,
         "session_count": sessions[0].total if sessions else 0,
         "transfers": transfers,
         "adjustments": package.adjustments.select_related("actor"),
         "freezes": freezes,
-        "frozen_now": next((f for f in freezes if f.covers(studio.today())), None),
+        "frozen_now": frozen_now,
         "adjust_form": adjust_form or AdjustmentForm(),
         "adjust_open": adjust_form is not None,
         "freeze_form": freeze_form or FreezeForm(),

@@ -397,3 +397,16 @@ def test_package_page_queries_do_not_grow_with_adjustments_and_freezes(
         services.package_freeze(package=package, actor=owner.user, starts_on=day, ends_on=day)
     with django_assert_max_num_queries(11):
         assert owner.web.get(reverse("packages:detail", args=[package.pk])).status_code == 200
+
+
+def test_the_pace_forecast_of_a_frozen_package_resumes_after_the_freeze(owner, package):
+    for day in (date(2026, 11, 3), date(2026, 11, 10), date(2026, 11, 17)):
+        log(owner, package, day)  # 3 in 8 weeks, 9 left: at 0.375 a week, 168 days
+    url = reverse("packages:detail", args=[package.pk])
+    assert "runs out around <strong>11 May 2027</strong>" in owner.web.get(url).content.decode()
+    services.package_freeze(
+        package=package, actor=owner.user, starts_on=TODAY, ends_on=TODAY + timedelta(days=9)
+    )
+    page = owner.web.get(url).content.decode()
+    assert "Frozen until 3 Dec; then at" in page
+    assert "runs out around <strong>21 May 2027</strong>" in page
