@@ -23,6 +23,7 @@ from punchcard.packages.models import (
     PackageType,
     Transfer,
 )
+from punchcard.studios import tallies
 from punchcard.studios.models import Studio, User
 from punchcard.studios.services import on_studio_created
 from punchcard.training import counts
@@ -240,6 +241,7 @@ def package_create(
         _lock_client(client)
         _unset_other_primaries(package, actor=actor)
     _save(package, actor=actor, action="created")
+    tallies.live_packages_moved(studio.id, +1)
     return package
 
 
@@ -362,6 +364,7 @@ def package_delete(*, package: Package, actor: User | None) -> None:
     package.deleted_at = timezone.now()
     package.is_primary = False
     _save(package, actor=actor, action="deleted")
+    tallies.live_packages_moved(package.studio_id, -1)
 
 
 @transaction.atomic
@@ -371,6 +374,7 @@ def package_restore(*, package: Package, actor: User | None) -> Package:
         return package
     package.deleted_at = None
     _save(package, actor=actor, action="restored")
+    tallies.live_packages_moved(package.studio_id, +1)
     return package
 
 
@@ -532,6 +536,14 @@ def start_expiry_on_first_session(*, package_id: int | None, day: date, actor: U
         package.expiry_date = anchor + timedelta(days=package.validity_days)
     except OverflowError:
         return
+    # Freezes booked while the expiry waited moved nothing; their days from the anchor on count now.
+    for freeze in package.freezes.filter(cancelled=False, ends_on__gte=anchor):
+        days = (freeze.ends_on - max(freeze.starts_on, anchor)).days + 1
+        try:
+            freeze.expiry_shift_days = _shift_expiry(package, days)
+        except ValidationError:
+            continue
+        freeze.save(update_fields=["expiry_shift_days"])
     _save(
         package,
         actor=actor,

@@ -215,3 +215,18 @@ def test_package_page_says_the_expiry_waits(owner, sold):
     log(owner, sold, date(2026, 11, 24))
     page = owner.web.get(reverse("packages:detail", args=[sold.pk])).content.decode()
     assert "22 Feb 2027" in page and "90 days from the first session" in page
+
+
+def test_a_freeze_booked_before_the_first_session_moves_the_expiry_when_it_starts(owner, sold):
+    from punchcard.packages.models import Freeze
+
+    services.package_freeze(
+        package=sold, actor=owner.user, starts_on=date(2026, 12, 20), ends_on=date(2026, 12, 29)
+    )
+    services.package_freeze(  # over before the first session: nothing to move
+        package=sold, actor=owner.user, starts_on=date(2026, 11, 25), ends_on=date(2026, 11, 26)
+    )
+    assert Package.objects.get(pk=sold.pk).expiry_date is None
+    log(owner, sold, date(2026, 12, 5))
+    assert Package.objects.get(pk=sold.pk).expiry_date == date(2027, 3, 15)  # 5 Mar + 10 days
+    assert sorted(Freeze.objects.values_list("expiry_shift_days", flat=True)) == [0, 10]

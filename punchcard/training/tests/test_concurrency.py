@@ -1,6 +1,7 @@
 """Counts stay exact when many people write at once, on SQLite (WAL, IMMEDIATE) and PostgreSQL."""
 
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
@@ -143,3 +144,44 @@ def test_parallel_transfers_primary_changes_and_logs_on_one_package(owner):
         assert transfers[-1].to_client_id == package.client_id
     transferred = [h for h in package.history.all() if h.history_action == "transferred"]
     assert len(transferred) == len(transfers)
+
+
+def test_parallel_logs_adjustments_and_freezes_on_one_package(owner):
+    """Adjustments move the same counter as sessions, and freezes lock the same row: no lost
+    update, no deadlock, and a first-session package gets its expiry exactly once."""
+    from punchcard.packages.models import Adjustment
+    from punchcard.packages.tests.factories import PackageTypeFactory
+
+    client = ClientFactory(studio=owner.studio)
+    flex = PackageTypeFactory(
+        studio=owner.studio, validity_days=30, expiry_rule="from_first_session"
+    )
+    package = package_services.package_create(
+        studio=owner.studio, actor=owner.user, client=client, package_type=flex
+    )
+    today = owner.studio.today()
+
+    def write(i):
+        if i % 4 == 0:
+            package_services.package_adjust(
+                package=package, actor=owner.user, sessions=1 if i % 8 else -2, reason="r"
+            )
+        elif i % 4 == 1 and i < 20:
+            day = today + timedelta(days=40 + 3 * i)
+            package_services.package_freeze(
+                package=package, actor=owner.user, starts_on=day, ends_on=day
+            )
+        else:
+            services.session_log(
+                studio=owner.studio, actor=owner.user, client=client, package=package
+            )
+
+    run_parallel(write, 48)
+    package.refresh_from_db()
+    assert not counts.drifted().exists()
+    rows = TrainingSession.objects.counted().filter(package=package).count()
+    added = sum(Adjustment.objects.filter(package=package).values_list("sessions", flat=True))
+    assert package.sessions_used == rows - added
+    assert package.history.filter(history_action="expiry_started").count() == 1
+    frozen_days = package.freezes.count()
+    assert package.expiry_date == today + timedelta(days=30 + frozen_days)
