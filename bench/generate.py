@@ -5,7 +5,8 @@ written in big batches straight through the database driver: executemany on SQLi
 PostgreSQL. Only the owner, the studio and its default package types go through the services.
 
 Everything the app keeps derived is written exact: each package's sessions_used is the number of
-counted session rows generated for it (`manage.py check_counts` passes); the generated columns
+counted session rows generated for it (`manage.py check_counts` passes), the studio's stored
+live-package count is recounted (studios.tallies); the generated columns
 (sessions_remaining, per_session_value_cents) are left to the database.
 
 A studio is written in one transaction, so its presence is the marker that it is complete: a
@@ -23,6 +24,7 @@ from punchcard.clients.models import Client
 from punchcard.core.demo import FIRST, LAST  # the same realistic names as the demo
 from punchcard.packages.models import Package, PackageType
 from punchcard.studios import services as studio_services
+from punchcard.studios import tallies
 from punchcard.studios.models import Studio
 from punchcard.training.models import TrainingSession
 
@@ -328,6 +330,8 @@ def _generate(label: str, size: Size, *, seed: int, now: datetime | None) -> Stu
         session_rows(),
         pg,
     )
+    # The stored live-package count the lists read (sign-up started it at 0).
+    tallies.recount([studio.pk])
     return studio
 
 

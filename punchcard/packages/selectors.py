@@ -9,6 +9,7 @@ from django.db.models.functions import Cast, Coalesce
 from punchcard.clients.models import Client
 from punchcard.core import money
 from punchcard.packages.models import Package, PackageQuerySet, Transfer
+from punchcard.studios import tallies
 from punchcard.studios.models import Studio
 
 SORTS = {
@@ -54,6 +55,28 @@ class PageQuerySet(PackageQuerySet):
     the same rows in the same order, and only the 50 shown are read and joined.
     """
 
+    # (studio id, the WHERE it was marked with): set by package_list on the unfiltered live list.
+    _tally_of = None
+
+    def _clone(self):
+        clone = super()._clone()
+        clone._tally_of = self._tally_of
+        return clone
+
+    def count(self) -> int:
+        """The studio's stored live-package count when this is still its unfiltered live list.
+
+        Any filter added since package_list (the WHERE no longer equal) counts the rows instead,
+        as does a studio without a tally.
+        """
+        if self._tally_of is not None and self._result_cache is None and not self.query.is_sliced:
+            studio_id, where = self._tally_of
+            if self.query.where == where:
+                stored = tallies.live_packages(studio_id)
+                if stored is not None:
+                    return stored
+        return super().count()
+
     def __getitem__(self, k):
         if (
             not isinstance(k, slice)
@@ -87,6 +110,9 @@ def package_list(*, studio: Studio, filters: PackageFilters, today: date) -> Que
         packages = packages.filter(is_active=filters.is_active)
     if q := filters.q.strip():
         packages = packages.filter(Q(name__icontains=q) | Q(client__name__icontains=q))
+    if filters == PackageFilters(sort=filters.sort):
+        # The whole live list: its count is stored (studios.tallies), not counted per page.
+        packages._tally_of = (studio.pk, packages.query.where)
     return packages.order_by(*_order(filters.sort))
 
 

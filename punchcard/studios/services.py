@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from punchcard.studios import tallies
 from punchcard.studios.models import ApiToken, Membership, Studio, User, hash_token
 
 _studio_created_hooks = []
@@ -42,6 +43,7 @@ def studio_signup(*, studio_name: str, email: str, password: str) -> Membership:
     studio = Studio(name=studio_name)
     studio.full_clean()
     studio.save()
+    tallies.start(studio)
     user = User.objects.create_user(email=email, password=password)
     membership = Membership.objects.create(user=user, studio=studio, role=Membership.Role.OWNER)
     for hook in _studio_created_hooks:
