@@ -2,11 +2,14 @@
 
 from datetime import datetime, time, timedelta
 
-from django.db.models import Count, QuerySet
+from django.db import DEFAULT_DB_ALIAS
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 
+from punchcard.clients.models import Client
 from punchcard.core.dates import DateRange
 from punchcard.packages import forecast as pace
-from punchcard.packages.models import Package
+from punchcard.packages.models import EXPIRING_SOON_DAYS, Package
 from punchcard.studios.models import Studio
 from punchcard.training.models import TrainingSession
 
@@ -41,8 +44,15 @@ def session_list(
 
 
 def dashboard(*, studio: Studio) -> dict:
+    """Everything the dashboard shows, in five queries (eight with the sign-in's three).
+
+    "Expiring in the next 14 days" is the head of the forecast's candidates (the same order, and
+    a 60-day horizon holds the 14 days), so it costs no query of its own.
+    """
     today = studio.today()
     packages = Package.objects.for_studio(studio).select_related("client")
+    candidates = forecast_candidates(studio=studio, today=today)
+    soon = today + timedelta(days=EXPIRING_SOON_DAYS)
     start, end = day_bounds(studio, today)
     sessions = TrainingSession.objects.for_studio(studio).live().select_related("client", "package")
     today_sessions = list(
@@ -57,9 +67,7 @@ def dashboard(*, studio: Studio) -> dict:
                 "sessions_remaining", "id"
             )[:DASHBOARD_ROWS]
         ),
-        "expiring_soon": list(
-            packages.expiring_soon(today).order_by("expiry_date", "id")[:DASHBOARD_ROWS]
-        ),
+        "expiring_soon": [c.package for c in candidates if c.expiry_date <= soon][:DASHBOARD_ROWS],
         "uncovered": list(
             sessions.filter(package__isnull=True, status__in=TrainingSession.COUNTED)
             .filter(starts_at__gte=start - timedelta(days=30))
@@ -72,7 +80,7 @@ def dashboard(*, studio: Studio) -> dict:
         "recent_sessions": list(
             sessions.filter(starts_at__lt=start).order_by("-starts_at", "-id")[:DASHBOARD_ROWS]
         ),
-        "will_expire_unused": will_expire_unused(studio=studio, today=today),
+        "will_expire_unused": will_expire_unused(studio=studio, today=today, candidates=candidates),
     }
 
 
@@ -124,28 +132,86 @@ def package_forecasts(packages, *, counts: dict[int, int], today) -> dict[int, p
     }
 
 
-def will_expire_unused(*, studio: Studio, today) -> list[dict]:
+def forecast_candidates(*, studio: Studio, today) -> list["Candidate"]:
+    """Usable packages expiring within the horizon, soonest first (at most FORECAST_CANDIDATES),
+    each with its holder's counted sessions in the pace window. One query.
+
+    The expiry is bounded below by today as well: a usable package has not expired, and without
+    the bound the scan walked every expired package of the studio first (29,000 index entries on
+    the benchmark, 14 ms on PostgreSQL) to find the few that expire soon. The rows come back as
+    plain values: a model instance (and its client's) is built only for the few the dashboard
+    shows, not for all 200 (that alone was 6-15 ms).
+    """
+    start, end = pace_window(studio, today)
+    in_window = (
+        TrainingSession.objects.for_studio(studio)
+        .counted()
+        .filter(client_id=OuterRef("client_id"), starts_at__gte=start, starts_at__lt=end)
+        .order_by()
+        .values("client_id")
+        .annotate(n=Count("*"))
+        .values("n")
+    )
+    rows = (
+        Package.objects.for_studio(studio)
+        .usable(today)
+        .filter(
+            expiry_date__gte=today,
+            expiry_date__lte=today + timedelta(days=FORECAST_HORIZON_DAYS),
+        )
+        .annotate(window_count=Coalesce(Subquery(in_window, output_field=IntegerField()), Value(0)))
+        .order_by("expiry_date", "id")
+        .values_list(*_PACKAGE_FIELDS, *(f"client__{f}" for f in _CLIENT_FIELDS), "window_count")
+    )
+    return [Candidate(row) for row in rows[:FORECAST_CANDIDATES]]
+
+
+_PACKAGE_FIELDS = [f.attname for f in Package._meta.concrete_fields]
+_CLIENT_FIELDS = [f.attname for f in Client._meta.concrete_fields]
+
+
+class Candidate:
+    """One forecast candidate: the few values the forecast needs, and the package on demand."""
+
+    __slots__ = ("_row", "_package", "client_id", "expiry_date", "remaining", "window_count")
+
+    def __init__(self, row: tuple):
+        self._row, self._package = row, None
+        values = dict(zip(_PACKAGE_FIELDS, row, strict=False))
+        self.client_id = values["client_id"]
+        self.expiry_date = values["expiry_date"]
+        self.remaining = values["total_sessions"] - values["sessions_used"]
+        self.window_count = row[-1]
+
+    @property
+    def package(self) -> Package:
+        """The full package with its client, as select_related would give it."""
+        if self._package is None:
+            n = len(_PACKAGE_FIELDS)
+            package = Package.from_db(DEFAULT_DB_ALIAS, _PACKAGE_FIELDS, self._row[:n])
+            client = Client.from_db(DEFAULT_DB_ALIAS, _CLIENT_FIELDS, self._row[n:-1])
+            Package.client.field.set_cached_value(package, client)
+            self._package = package
+        return self._package
+
+
+def will_expire_unused(*, studio: Studio, today, candidates=None) -> list[dict]:
     """Active packages expiring within the horizon that the client's pace will not use up in time.
 
     Soonest expiry first, at most DASHBOARD_ROWS; each a dict with the package and its forecast.
     """
-    candidates = list(
-        Package.objects.for_studio(studio)
-        .usable(today)
-        .filter(
-            expiry_date__isnull=False,
-            expiry_date__lte=today + timedelta(days=FORECAST_HORIZON_DAYS),
+    if candidates is None:
+        candidates = forecast_candidates(studio=studio, today=today)
+    flagged = []
+    for candidate in candidates:
+        found = pace.forecast_from_count(
+            candidate.window_count,
+            today=today,
+            remaining=candidate.remaining,
+            expiry_date=candidate.expiry_date,
         )
-        .select_related("client")
-        .order_by("expiry_date", "id")[:FORECAST_CANDIDATES]
-    )
-    counts = recent_session_counts(
-        studio=studio, client_ids={p.client_id for p in candidates}, today=today
-    )
-    forecasts = package_forecasts(candidates, counts=counts, today=today)
-    flagged = [
-        {"package": p, "forecast": forecasts[p.pk]}
-        for p in candidates
-        if forecasts[p.pk].expires_first
-    ]
-    return flagged[:DASHBOARD_ROWS]
+        if found.expires_first:
+            flagged.append({"package": candidate.package, "forecast": found})
+            if len(flagged) == DASHBOARD_ROWS:
+                break
+    return flagged

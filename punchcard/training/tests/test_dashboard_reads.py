@@ -1,0 +1,104 @@
+"""The dashboard's reads: eight queries in all, and the merged scans show what the separate ones did."""
+
+import random
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from punchcard.clients.tests.factories import ClientFactory
+from punchcard.packages.models import Package
+from punchcard.packages.tests.factories import PackageFactory
+from punchcard.training import selectors
+from punchcard.training.models import TrainingSession
+from punchcard.training.tests.factories import TrainingSessionFactory
+
+pytestmark = pytest.mark.django_db
+
+NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+TODAY = NOW.date()
+
+
+@pytest.fixture(autouse=True)
+def frozen():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+def mixed_packages(studio, count=40, seed=1):
+    """Packages expiring from 20 days ago to 90 days ahead (or never), some used up or switched off,
+    held by clients training at different paces."""
+    rng = random.Random(seed)
+    clients = [ClientFactory(studio=studio) for _ in range(count // 3 + 1)]
+    for _package in range(count):
+        days = rng.choice([None, -20, -1, 0, 1, 5, 14, 15, 30, 59, 60, 61, 90])
+        package = PackageFactory(
+            studio=studio,
+            client=rng.choice(clients),
+            total_sessions=rng.choice([2, 5, 12]),
+            is_active=rng.random() > 0.15,
+            expiry_date=None if days is None else TODAY + timedelta(days=days),
+            deleted_at=NOW if rng.random() < 0.05 else None,
+        )
+        for _ in range(rng.choice([0, 0, 1, 3, 6])):
+            TrainingSessionFactory(
+                package=package, starts_at=NOW - timedelta(days=rng.randrange(0, 80))
+            )
+
+
+def test_the_dashboard_runs_eight_queries_with_the_sign_in(owner, django_assert_max_num_queries):
+    mixed_packages(owner.studio)
+    with django_assert_max_num_queries(8):
+        assert owner.web.get(reverse("core:dashboard")).status_code == 200
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_expiring_soon_is_what_its_own_query_would_show(owner, seed):
+    mixed_packages(owner.studio, seed=seed)
+    expected = list(
+        Package.objects.for_studio(owner.studio)
+        .expiring_soon(TODAY)
+        .order_by("expiry_date", "id")[: selectors.DASHBOARD_ROWS]
+    )
+    shown = selectors.dashboard(studio=owner.studio)["expiring_soon"]
+    assert [p.pk for p in shown] == [p.pk for p in expected]
+    assert [p.client.name for p in shown] == [p.client.name for p in expected]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_will_expire_unused_agrees_with_the_separate_count(owner, seed):
+    mixed_packages(owner.studio, seed=seed)
+    # The rule as two queries: the candidates, then one grouped count of their holders' sessions.
+    candidates = list(
+        Package.objects.for_studio(owner.studio)
+        .usable(TODAY)
+        .filter(
+            expiry_date__isnull=False,
+            expiry_date__lte=TODAY + timedelta(days=selectors.FORECAST_HORIZON_DAYS),
+        )
+        .order_by("expiry_date", "id")[: selectors.FORECAST_CANDIDATES]
+    )
+    counts = selectors.recent_session_counts(
+        studio=owner.studio, client_ids={p.client_id for p in candidates}, today=TODAY
+    )
+    forecasts = selectors.package_forecasts(candidates, counts=counts, today=TODAY)
+    expected = [p.pk for p in candidates if forecasts[p.pk].expires_first]
+    shown = selectors.will_expire_unused(studio=owner.studio, today=TODAY)
+    assert [item["package"].pk for item in shown] == expected[: selectors.DASHBOARD_ROWS]
+    for item in shown:
+        assert item["forecast"] == forecasts[item["package"].pk]
+        package = Package.objects.select_related("client").get(pk=item["package"].pk)
+        assert item["package"].client.name == package.client.name
+        assert item["package"].remaining == package.remaining
+
+
+def test_candidates_count_only_counted_sessions_in_the_window(owner):
+    package = PackageFactory(studio=owner.studio, expiry_date=TODAY + timedelta(days=10))
+    for days, status in [(0, "completed"), (55, "no_show"), (56, "completed"), (3, "cancelled")]:
+        TrainingSessionFactory(package=package, starts_at=NOW - timedelta(days=days), status=status)
+    TrainingSessionFactory(client=package.client, starts_at=NOW, deleted_at=NOW)
+    (candidate,) = selectors.forecast_candidates(studio=owner.studio, today=TODAY)
+    assert candidate.window_count == 2
+    assert candidate.package.pk == package.pk and candidate.remaining == 12 - 3
+    assert TrainingSession.objects.filter(client=package.client).count() == 5
