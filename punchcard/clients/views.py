@@ -63,7 +63,7 @@ def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
         Client.objects.for_studio(request.studio).live().select_related("balance_link"), pk=pk
     )
     today = request.studio.today()
-    held = package_selectors.client_packages(client=client)
+    held = package_selectors.client_packages(client=client, today=request.studio.today())
     forecasts = _forecasts(
         request.studio,
         client,
@@ -167,6 +167,7 @@ def balance_public(request: HttpRequest, token: str) -> HttpResponse:
         Package.objects.for_studio(studio)
         .live()
         .filter(client=client)
+        .with_frozen_until(today)
         .order_by(F("expiry_date").asc(nulls_last=True), "-created_at", "-id")[
             :PUBLIC_PACKAGES_LIMIT
         ]

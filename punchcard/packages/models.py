@@ -1,7 +1,7 @@
 from datetime import date, timedelta
 
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, OuterRef, Q, Subquery
 from django.db.models.functions import Cast
 from simple_history.models import HistoricalRecords
 
@@ -87,6 +87,13 @@ class PackageQuerySet(StudioQuerySet):
             "active": live & has_left & ~expired & Q(is_active=True),
         }
         return self.filter(rules[status])
+
+    def with_frozen_until(self, today: date):
+        """Annotate `frozen_until`: the last day of the freeze covering today, else None."""
+        covering = Freeze.objects.filter(
+            package=OuterRef("pk"), cancelled=False, starts_on__lte=today, ends_on__gte=today
+        )
+        return self.annotate(frozen_until=Subquery(covering.values("ends_on")[:1]))
 
     def usable(self, today: date):
         """Packages a new session may be counted against without a warning."""

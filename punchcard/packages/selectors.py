@@ -116,11 +116,16 @@ def package_list(*, studio: Studio, filters: PackageFilters, today: date) -> Que
     return packages.order_by(*_order(filters.sort))
 
 
-def client_packages(*, client: Client) -> list[tuple[Package, str]]:
-    """Every package the client ever held: current ones first, then transferred away; deleted included."""
+def client_packages(*, client: Client, today=None) -> list[tuple[Package, str]]:
+    """Every package the client ever held: current ones first, then transferred away; deleted included.
+
+    With `today`, current ones carry `frozen_until` (see PackageQuerySet.with_frozen_until).
+    """
+    current = Package.objects.filter(client=client)
+    if today is not None:
+        current = current.with_frozen_until(today)
     current = list(
-        Package.objects.filter(client=client)
-        .select_related("client")
+        current.select_related("client")
         .order_by("deleted_at", "-created_at")
     )
     gone_ids = (

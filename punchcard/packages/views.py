@@ -4,7 +4,7 @@ One template per page; the fragments htmx asks for are named partials of that te
 by the request's HX-Target.
 """
 
-from datetime import date, timedelta
+from datetime import date
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -18,7 +18,6 @@ from django_htmx.http import push_url
 
 from punchcard.clients.models import Client
 from punchcard.core.forms import add_service_errors
-from punchcard.packages import forecast as pace
 from punchcard.packages import selectors, services
 from punchcard.packages.forms import (
     DEFAULT_SORT,
@@ -462,13 +461,8 @@ def _package_forecast(studio, package: Package, today: date, frozen_now=None):
     counts = training_selectors.recent_session_counts(
         studio=studio, client_ids=[package.client_id], today=today
     )
-    resumes = frozen_now.ends_on + timedelta(days=1) if frozen_now else today
-    return pace.forecast_from_count(
-        counts.get(package.client_id, 0),
-        today=resumes,
-        remaining=package.remaining,
-        expiry_date=package.expiry_date,
-    )
+    package.frozen_until = frozen_now.ends_on if frozen_now else None
+    return training_selectors.package_forecasts([package], counts=counts, today=today)[package.pk]
 
 
 def render_detail(

@@ -119,12 +119,18 @@ def recent_session_counts(*, studio: Studio, client_ids, today) -> dict[int, int
     return counts
 
 
+def _resumes(package, today):
+    frozen_until = getattr(package, "frozen_until", None)
+    return frozen_until + timedelta(days=1) if frozen_until else today
+
+
 def package_forecasts(packages, *, counts: dict[int, int], today) -> dict[int, pace.Forecast]:
     """Forecasts of these packages, by package id, from their holders' counts in the window."""
+    # A frozen package (frozen_until annotated) resumes its pace the day after the freeze.
     return {
         package.pk: pace.forecast_from_count(
             counts.get(package.client_id, 0),
-            today=today,
+            today=_resumes(package, today),
             remaining=package.remaining,
             expiry_date=package.expiry_date,
         )

@@ -410,3 +410,22 @@ def test_the_pace_forecast_of_a_frozen_package_resumes_after_the_freeze(owner, p
     page = owner.web.get(url).content.decode()
     assert "Frozen until 3 Dec; then at" in page
     assert "runs out around <strong>21 May 2027</strong>" in page
+
+
+def test_client_page_and_balance_link_say_frozen_and_forecast_from_the_freeze_end(owner, package):
+    from punchcard.clients import services as client_services
+
+    for day in (date(2026, 11, 3), date(2026, 11, 10), date(2026, 11, 17)):
+        log(owner, package, day)
+    services.package_freeze(
+        package=package, actor=owner.user, starts_on=TODAY, ends_on=TODAY + timedelta(days=9)
+    )
+    client_page = owner.web.get(reverse("clients:detail", args=[package.client_id]))
+    html = client_page.content.decode()
+    assert "Frozen until 3 Dec</span>" in html
+    assert "runs out around <strong>21 May 2027</strong>" in html
+    secret = client_services.balance_link_create(client=package.client, actor=owner.user)
+    public = owner.web.get(secret if secret.startswith("/") else f"/b/{secret}/")
+    html = public.content.decode()
+    assert "Frozen until 3 December" in html
+    assert "runs out around <strong>21 May 2027</strong>" in html
