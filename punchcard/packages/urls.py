@@ -1,6 +1,6 @@
 from django.urls import path
 
-from punchcard.packages import balance_views, type_views, views
+from punchcard.packages import balance_views, import_views, type_views, views
 
 app_name = "packages"
 urlpatterns = [
@@ -8,6 +8,8 @@ urlpatterns = [
     path("export.csv", views.package_export, name="export"),
     path("new/", views.package_new, name="new"),
     path("client-options/", views.client_options, name="client-options"),
+    path("import/", import_views.package_import, name="import"),
+    path("import/sample.csv", import_views.package_import_sample, name="import-sample"),
     path("<int:pk>/", views.package_detail, name="detail"),
     path("<int:pk>/edit/", views.package_edit, name="edit"),
     path("<int:pk>/primary/", views.package_make_primary, name="make-primary"),
