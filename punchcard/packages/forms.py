@@ -344,6 +344,7 @@ class AdjustmentForm(forms.Form):
     )
     reason = forms.CharField(
         max_length=500,
+        label="Reason for the adjustment",
         help_text="Required, kept in the history: “Comp for a referral”, “Session not logged in March”.",
         error_messages={"required": "Say why (a comp session, a correction…)."},
     )
@@ -369,5 +370,6 @@ class FreezeForm(forms.Form):
     reason = forms.CharField(
         max_length=500,
         required=False,
+        label="Reason for the freeze",
         help_text="Optional, kept in the history: “Knee injury”, “Holiday”.",
     )

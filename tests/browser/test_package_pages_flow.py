@@ -70,7 +70,7 @@ def test_sell_a_package_with_live_helpers_then_transfer_it(
     page.get_by_text("Transfer to another client").click()
     page.get_by_label("Find a client by name or email").fill("ben")
     page.locator("#transfer-options").get_by_label("Ben Okafor").check()
-    page.get_by_label("Reason").fill("Moved to her brother")
+    page.get_by_label("Reason", exact=True).fill("Moved to her brother")
     assert_accessible(page, "package detail with transfer form")
     page.get_by_role("button", name="Transfer package").click()
     expect(page.get_by_role("status")).to_contain_text("now belongs to Ben Okafor")
