@@ -167,3 +167,14 @@ def wait_for_htmx(pg) -> None:
     pg.wait_for_load_state("load")
     # A function, not an expression string: strings are eval'd, which our CSP forbids.
     pg.wait_for_function("() => window.htmx !== undefined && document.readyState === 'complete'")
+
+
+def sign_in(pg, email: str, password: str = "correct-horse-42") -> None:
+    """Sign in through the real form and wait for the signed-in layout."""
+    from playwright.sync_api import expect
+
+    pg.goto("/signin/")
+    pg.get_by_label("Email").fill(email)
+    pg.get_by_label("Password").fill(password)
+    pg.get_by_role("button", name="Sign in").click()
+    expect(pg.get_by_role("navigation", name="Main")).to_be_visible()

@@ -7,10 +7,10 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import Page, expect
 
+from conftest import sign_in
 from punchcard.clients.tests.factories import ClientFactory
 from punchcard.packages.models import Package, PackageType
 from punchcard.packages.tests.factories import PackageFactory
-from tests.browser.test_package_lifecycle_flow import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

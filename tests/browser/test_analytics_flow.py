@@ -10,6 +10,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
+from conftest import sign_in
 from punchcard.clients.tests.factories import ClientFactory
 from punchcard.packages.models import Package
 from punchcard.packages.tests.factories import PackageFactory, PackageTypeFactory
@@ -76,14 +77,6 @@ def seed_studio(studio) -> None:
                 package=package,
                 starts_at=months_ago(today, max(ago - k % (ago + 1), 0), 5 + k % 20),
             )
-
-
-def sign_in(page: Page, email: str) -> None:
-    page.goto("/signin/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill("correct-horse-42")
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("navigation", name="Main")).to_be_visible()
 
 
 def test_switching_the_range_changes_cards_and_charts(

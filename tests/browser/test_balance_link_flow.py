@@ -6,6 +6,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from conftest import sign_in
 from punchcard.clients.tests.factories import ClientFactory
 from punchcard.packages.tests.factories import PackageFactory
 from punchcard.training.tests.factories import TrainingSessionFactory
@@ -13,14 +14,6 @@ from punchcard.training.tests.factories import TrainingSessionFactory
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PHONE = {"width": 375, "height": 812}
-
-
-def sign_in(page: Page, email: str) -> None:
-    page.goto("/signin/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill("correct-horse-42")
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("navigation", name="Main")).to_be_visible()
 
 
 def test_owner_shares_a_balance_link_and_revokes_it(

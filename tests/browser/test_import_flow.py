@@ -6,7 +6,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from conftest import ARTIFACTS
+from conftest import ARTIFACTS, sign_in
 from punchcard.clients.tests.factories import ClientFactory
 from punchcard.packages.models import Package
 
@@ -19,14 +19,6 @@ Ben Okafor,ben@example.com,,Starter,five,0,500.00,2026-02-01,
 Chloe Martin,chloe@example.com,,,,,,,
 Dev Patel,,555 0199,Premium,24,10,2160.00,2026-01-10,2026-12-31
 """
-
-
-def sign_in(page: Page, email: str) -> None:
-    page.goto("/signin/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill("correct-horse-42")
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("navigation", name="Main")).to_be_visible()
 
 
 def test_check_a_file_fix_the_bad_line_and_import_it(

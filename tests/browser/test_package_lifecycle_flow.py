@@ -7,20 +7,12 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from conftest import wait_for_htmx
+from conftest import sign_in, wait_for_htmx
 from punchcard.clients.tests.factories import ClientFactory
 from punchcard.packages.models import Package
 from punchcard.packages.tests.factories import PackageFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def sign_in(page: Page, email: str) -> None:
-    page.goto("/signin/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill("correct-horse-42")
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("navigation", name="Main")).to_be_visible()
 
 
 def test_filter_by_client_sort_delete_and_restore(page: Page, owner, screenshot, assert_accessible):
