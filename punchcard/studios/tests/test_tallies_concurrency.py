@@ -1,0 +1,70 @@
+"""The stored live-package count stays exact when many people sell, delete and restore at once."""
+
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from django.core.management import call_command
+from django.db import connections
+
+from punchcard.clients.tests.factories import ClientFactory
+from punchcard.packages import services
+from punchcard.packages.models import Package
+from punchcard.studios import tallies
+from punchcard.studios.models import StudioTally
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def run_parallel(func, n):
+    def wrapped(i):
+        try:
+            return func(i)
+        finally:
+            connections.close_all()  # each thread has its own connection
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        return list(pool.map(wrapped, range(n)))
+
+
+def test_parallel_sales_deletes_and_restores_keep_the_tally_exact(owner):
+    tallies.recount([owner.studio.pk])
+    clients = [ClientFactory(studio=owner.studio) for _ in range(4)]
+    existing = [
+        services.package_create(
+            studio=owner.studio, actor=None, client=c, total_value="10.00", total_sessions=5
+        )
+        for c in clients
+        for _ in range(3)
+    ]
+
+    def write(i):
+        package = existing[i % len(existing)]
+        if i % 3 == 0:
+            services.package_create(
+                studio=owner.studio,
+                actor=None,
+                client=clients[i % 4],
+                total_value="10.00",
+                total_sessions=5,
+                is_primary=i % 2 == 0,
+            )
+        elif i % 3 == 1:
+            services.package_delete(package=package, actor=None)
+        else:
+            services.package_restore(package=package, actor=None)
+
+    run_parallel(write, 48)
+    live = Package.objects.for_studio(owner.studio).live().count()
+    assert tallies.live_packages(owner.studio.pk) == live
+    assert not tallies.drifted().exists()
+
+
+def test_check_tallies_command_finds_and_fixes_drift(owner, capsys):
+    tallies.recount([owner.studio.pk])
+    call_command("check_tallies")
+    assert "matches its rows" in capsys.readouterr().out
+    StudioTally.objects.filter(pk=owner.studio.pk).update(live_packages=7)
+    with pytest.raises(Exception, match="drifted"):
+        call_command("check_tallies")
+    call_command("check_tallies", "--fix")
+    assert tallies.live_packages(owner.studio.pk) == 0
