@@ -7,7 +7,9 @@ from punchcard.studios.models import Studio, hash_token
 
 class ClientQuerySet(StudioQuerySet):
     def search(self, q: str):
-        q = (q or "").strip()
+        # No stored name or email holds NUL (forms and the API refuse it), and PostgreSQL cannot
+        # even compare with it: a search box sending one must not be a 500.
+        q = (q or "").replace("\x00", "").strip()
         if not q:
             return self
         return self.filter(models.Q(name__icontains=q) | models.Q(email__icontains=q))

@@ -1,7 +1,11 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
-from punchcard.studios.models import Membership, Studio
+from punchcard.studios.models import Membership, Studio, User
+
+# The users table's limit: a longer address would pass EmailField (320) and fail the insert on
+# PostgreSQL (or, at sign-in, django-axes' 255-character record of the failed attempt).
+EMAIL_MAX_LENGTH = User._meta.get_field("email").max_length
 
 
 class SignInForm(AuthenticationForm):
@@ -10,7 +14,9 @@ class SignInForm(AuthenticationForm):
         "invalid_login": "Wrong email or password. Check both and try again.",
     }
     username = forms.EmailField(
-        label="Email", widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
+        label="Email",
+        max_length=EMAIL_MAX_LENGTH,
+        widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
     )
     password = forms.CharField(
         label="Password",
@@ -22,7 +28,9 @@ class SignInForm(AuthenticationForm):
 class SignUpForm(forms.Form):
     studio_name = forms.CharField(label="Studio name", max_length=120)
     email = forms.EmailField(
-        label="Your email", widget=forms.EmailInput(attrs={"autocomplete": "email"})
+        label="Your email",
+        max_length=EMAIL_MAX_LENGTH,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
     password = forms.CharField(
         label="Password",
@@ -33,7 +41,7 @@ class SignUpForm(forms.Form):
 
 
 class MemberForm(forms.Form):
-    email = forms.EmailField(label="Email")
+    email = forms.EmailField(label="Email", max_length=EMAIL_MAX_LENGTH)
     password = forms.CharField(
         label="Temporary password",
         strip=False,
@@ -53,3 +61,7 @@ class StudioSettingsForm(forms.ModelForm):
 
 class TokenForm(forms.Form):
     name = forms.CharField(label="Token name", max_length=80, initial="API token")
+
+    def __init__(self, *args, **kwargs):
+        # On the settings page next to the studio form, whose "name" already has the id id_name.
+        super().__init__(*args, auto_id="token_%s", **kwargs)

@@ -52,13 +52,17 @@ def settings_page(request: HttpRequest) -> HttpResponse:
             form.save()
             messages.success(request, "Studio settings saved.")
             return redirect("studios:settings")
+    return _render_settings(request, form=form, token_form=TokenForm())
+
+
+def _render_settings(request: HttpRequest, *, form, token_form) -> HttpResponse:
     tokens = ApiToken.objects.live().filter(user=request.user).order_by("-created_at")
     return render(
         request,
         "studios/settings.html",
         {
             "form": form,
-            "token_form": TokenForm(),
+            "token_form": token_form,
             "tokens": tokens,
             "new_token": request.session.pop("new_token", None),
         },
@@ -69,8 +73,12 @@ def settings_page(request: HttpRequest) -> HttpResponse:
 @require_POST
 def token_create(request: HttpRequest) -> HttpResponse:
     form = TokenForm(request.POST)
-    name = form.cleaned_data["name"] if form.is_valid() else "API token"
-    _, raw = services.token_issue(user=request.user, name=name)
+    if not form.is_valid():
+        # Back to the page with the error next to the name: no token under a name not typed.
+        return _render_settings(
+            request, form=StudioSettingsForm(instance=request.studio), token_form=form
+        )
+    _, raw = services.token_issue(user=request.user, name=form.cleaned_data["name"])
     # Shown once on the next page, then gone: only the hash is stored.
     request.session["new_token"] = raw
     messages.success(request, "Token created. Copy it now: it will not be shown again.")

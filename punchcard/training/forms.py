@@ -1,6 +1,10 @@
+from datetime import UTC, datetime
+
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from punchcard.core.api import EARLIEST_MOMENT, LATEST_MOMENT
 from punchcard.packages.models import Package
 from punchcard.training.models import TrainingSession
 
@@ -30,6 +34,9 @@ class SessionForm(forms.Form):
 
     def __init__(self, *args, client=None, studio=None, **kwargs):
         super().__init__(*args, **kwargs)
+        # The time is typed and shown in the studio's zone, not the server's (UTC): parsed under
+        # it in full_clean, shown as a naive local time (an aware one would render in UTC).
+        self.tzinfo = studio.tzinfo if studio is not None else None
         if client is not None:
             self.fields["package"].queryset = (
                 Package.objects.for_studio(studio).live().filter(client=client)
@@ -41,11 +48,39 @@ class SessionForm(forms.Form):
             self.initial["starts_at"] = timezone.localtime(timezone=studio.tzinfo).replace(
                 second=0, microsecond=0
             )
+        starts_at = self.initial.get("starts_at")
+        if self.tzinfo and isinstance(starts_at, datetime) and timezone.is_aware(starts_at):
+            self.initial["starts_at"] = timezone.make_naive(starts_at, self.tzinfo)
+
+    def full_clean(self):
+        if self.tzinfo is None:
+            return super().full_clean()
+        with timezone.override(self.tzinfo):
+            return super().full_clean()
+
+    def clean_starts_at(self):
+        # The API's bounds: an instant every studio's zone can show, and both databases store.
+        value = self.cleaned_data["starts_at"]
+        try:
+            moment = value.astimezone(UTC)
+        except OverflowError:
+            moment = None
+        if moment is None or not EARLIEST_MOMENT <= moment <= LATEST_MOMENT:
+            raise ValidationError("Use a date and time between 0001-01-02 and 9999-12-30.")
+        return value
+
+
+# Ids past this are no row's (and past 2**63 no database's integer): a filter that makes no sense.
+MAX_ID = 2**62
 
 
 class SessionFilterForm(forms.Form):
-    client = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    package = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    client = forms.IntegerField(
+        required=False, min_value=1, max_value=MAX_ID, widget=forms.HiddenInput
+    )
+    package = forms.IntegerField(
+        required=False, min_value=1, max_value=MAX_ID, widget=forms.HiddenInput
+    )
     date_from = forms.DateField(
         label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )

@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
@@ -11,12 +11,29 @@ from punchcard.core.forms import add_service_errors
 from punchcard.packages.models import Package
 from punchcard.studios.access import studio_required
 from punchcard.training import selectors, services
-from punchcard.training.forms import SessionFilterForm, SessionForm
+from punchcard.training.forms import MAX_ID, SessionFilterForm, SessionForm
 from punchcard.training.models import TrainingSession
 
 
+def _pk(value) -> int | None:
+    """An id from a form or a query string, or None when it cannot be one ("abc", "1.5", 10**30)."""
+    try:
+        pk = int(str(value).strip())
+    except ValueError:
+        return None
+    return pk if 0 < pk <= MAX_ID else None
+
+
+def _pk_or_404(value) -> int:
+    # Junk is a 404 like an id that is not yours, not a ValueError from the ORM (a 500).
+    pk = _pk(value)
+    if pk is None:
+        raise Http404("No such id.")
+    return pk
+
+
 def _client(request, pk) -> Client:
-    return get_object_or_404(Client.objects.for_studio(request.studio).live(), pk=pk)
+    return get_object_or_404(Client.objects.for_studio(request.studio).live(), pk=_pk_or_404(pk))
 
 
 def _session(request, pk) -> TrainingSession:
@@ -72,7 +89,7 @@ def session_new(request: HttpRequest) -> HttpResponse:
         initial["package"] = (
             Package.objects.for_studio(request.studio)
             .live()
-            .filter(client=client, pk=package_id)
+            .filter(client=client, pk=_pk(package_id))
             .first()
         )
     else:
@@ -102,7 +119,8 @@ def session_quick_log(request: HttpRequest) -> HttpResponse:
     package = None
     if request.POST.get("package"):
         package = get_object_or_404(
-            Package.objects.for_studio(request.studio).live(), pk=request.POST["package"]
+            Package.objects.for_studio(request.studio).live(),
+            pk=_pk_or_404(request.POST["package"]),
         )
     try:
         logged = services.session_log(
