@@ -124,10 +124,7 @@ def client_packages(*, client: Client, today=None) -> list[tuple[Package, str]]:
     current = Package.objects.filter(client=client)
     if today is not None:
         current = current.with_frozen_until(today)
-    current = list(
-        current.select_related("client")
-        .order_by("deleted_at", "-created_at")
-    )
+    current = list(current.select_related("client").order_by("deleted_at", "-created_at"))
     gone_ids = (
         Transfer.objects.filter(from_client=client)
         .exclude(package__client=client)
