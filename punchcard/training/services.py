@@ -38,14 +38,11 @@ class LoggedSession:
 def package_for_new_session(*, studio: Studio, client: Client) -> Package | None:
     """The assignment rule: the primary package, else the usable one expiring first, else none."""
     packages = Package.objects.for_studio(studio).live().filter(client=client)
-    primary = packages.filter(is_primary=True).first()
-    if primary is not None:
-        return primary
-    return (
-        packages.usable(studio.today())
-        .order_by(F("expiry_date").asc(nulls_last=True), "created_at", "id")
-        .first()
-    )
+    # One query for both steps: the primary (whatever its state) sorts before every usable one.
+    candidates = packages.filter(is_primary=True) | packages.usable(studio.today())
+    return candidates.order_by(
+        F("is_primary").desc(), F("expiry_date").asc(nulls_last=True), "created_at", "id"
+    ).first()
 
 
 def warnings_for(package: Package | None, *, today) -> list[str]:
