@@ -1,29 +1,16 @@
 """The stored live-package count stays exact when many people sell, delete and restore at once."""
 
-from concurrent.futures import ThreadPoolExecutor
-
 import pytest
 from django.core.management import call_command
-from django.db import connections
 
 from punchcard.clients.tests.factories import ClientFactory
 from punchcard.packages import services
 from punchcard.packages.models import Package
 from punchcard.studios import tallies
 from punchcard.studios.models import StudioTally
+from punchcard.training.tests.test_concurrency import run_parallel
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def run_parallel(func, n):
-    def wrapped(i):
-        try:
-            return func(i)
-        finally:
-            connections.close_all()  # each thread has its own connection
-
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        return list(pool.map(wrapped, range(n)))
 
 
 def test_parallel_sales_deletes_and_restores_keep_the_tally_exact(owner):
