@@ -1,8 +1,11 @@
+from django.utils import timezone
+
 from punchcard.studios.models import Membership
 
 
 class StudioMiddleware:
-    """Put request.membership and request.studio on every signed-in request (None otherwise).
+    """Put request.membership and request.studio on every signed-in request (None otherwise), and
+    show times in the studio's zone: templates and forms of a signed-in request use it.
 
     API token requests are resolved later by the API's auth class, which sets the same attributes.
     """
@@ -19,4 +22,7 @@ class StudioMiddleware:
             if membership is not None:
                 request.membership = membership
                 request.studio = membership.studio
-        return self.get_response(request)
+        if request.studio is None:
+            return self.get_response(request)
+        with timezone.override(request.studio.tzinfo):
+            return self.get_response(request)

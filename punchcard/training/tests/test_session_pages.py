@@ -188,3 +188,18 @@ def test_client_and_package_pages_list_sessions_and_offer_one_click_log(owner, a
         assert "No-show" in html
         assert f'name="client" value="{ana.pk}"' in html and reverse("training:quick-log") in html
     assert f'name="package" value="{package.pk}"' in package_html
+
+
+@pytest.mark.parametrize("url_name", ["training:list", "clients:detail"])
+def test_pages_show_session_times_in_the_studios_zone(owner, ana, url_name):
+    from datetime import UTC, datetime
+
+    owner.studio.timezone = "Europe/Berlin"  # UTC+1 in November
+    owner.studio.save()
+    TrainingSessionFactory(
+        studio=owner.studio, client=ana, starts_at=datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+    )
+    args = [ana.pk] if url_name == "clients:detail" else []
+    html = owner.web.get(reverse(url_name, args=args)).content.decode()
+    assert "10:00" in html
+    assert "09:00" not in html
