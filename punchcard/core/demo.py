@@ -268,6 +268,7 @@ def _seed_freezes_adjustments_and_first_session_rule(studio, owner, clients, tod
     flex_sold = packages.package_create(
         studio=studio, actor=owner, client=started, package_type=flex, is_primary=True
     )
+    _seed_import(studio, owner, today)
     for days_ago in (12, 8, 5, 1):
         training.session_log(
             studio=studio,
@@ -276,3 +277,19 @@ def _seed_freezes_adjustments_and_first_session_rule(studio, owner, clients, tod
             package=flex_sold,
             starts_at=datetime.combine(today - timedelta(days=days_ago), time(17), tzinfo=UTC),
         )
+
+
+def _seed_import(studio, owner, today):
+    """Three clients moved over from a spreadsheet, with sessions they had already used."""
+    from punchcard.packages.imports import run_import
+
+    start = (today - timedelta(days=30)).isoformat()
+    expiry = (today + timedelta(days=150)).isoformat()
+    rows = [
+        "client_name,client_email,package_name,total_sessions,sessions_used,total_value,start_date,expiry_date",
+        f"Bea Lindqvist,bea.lindqvist@example.com,Standard (from spreadsheet),12,4,1200.00,{start},{expiry}",
+        f"Tariq Aziz,tariq.aziz@example.com,Premium (from spreadsheet),24,19,2160.00,{start},{expiry}",
+        f"Noor Hassan,noor.hassan@example.com,Starter (from spreadsheet),5,0,500.00,{start},",
+    ]
+    result = run_import(studio=studio, actor=owner, data="\n".join(rows), dry_run=False)
+    assert result.valid, result.errors
