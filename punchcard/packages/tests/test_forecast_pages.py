@@ -81,7 +81,7 @@ def test_a_used_up_package_has_no_forecast(owner):
 
 def test_package_page_forecast_costs_one_query(owner, django_assert_max_num_queries):
     package = paced_package(owner.studio, expiry_days=21)
-    with django_assert_max_num_queries(11):
+    with django_assert_max_num_queries(10):
         assert owner.web.get(reverse("packages:detail", args=[package.pk])).status_code == 200
 
 
