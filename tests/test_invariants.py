@@ -397,9 +397,7 @@ class PackageMachine(RuleBasedStateMachine):
         package = self._package(i)
         starts_on = self.today + timedelta(days=offset)
         ends_on = starts_on + timedelta(days=days)
-        overlaps = package.freezes.filter(
-            cancelled=False, starts_on__lte=ends_on, ends_on__gte=starts_on
-        ).exists()
+        overlaps = package.freezes.overlapping(starts_on, ends_on).exists()
         expiry_before = package.expiry_date
         done = self._call(
             package_services.package_freeze,

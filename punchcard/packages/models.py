@@ -88,11 +88,9 @@ class PackageQuerySet(StudioQuerySet):
         }
         return self.filter(rules[status])
 
-    def with_frozen_until(self, today: date):
-        """Annotate `frozen_until`: the last day of the freeze covering today, else None."""
-        covering = Freeze.objects.filter(
-            package=OuterRef("pk"), cancelled=False, starts_on__lte=today, ends_on__gte=today
-        )
+    def with_frozen_until(self, day: date):
+        """Annotate `frozen_until`: the last day of the freeze covering `day`, else None."""
+        covering = Freeze.objects.overlapping(day, day).filter(package=OuterRef("pk"))
         return self.annotate(frozen_until=Subquery(covering.values("ends_on")[:1]))
 
     def usable(self, today: date):
@@ -348,6 +346,12 @@ class Adjustment(models.Model):
         return f"{self.sessions:+d} on {self.package_id}: {self.reason}"
 
 
+class FreezeQuerySet(models.QuerySet):
+    def overlapping(self, first: date, last: date):
+        """Freezes that stand (not cancelled) and share at least one day with [first, last]."""
+        return self.filter(cancelled=False, starts_on__lte=last, ends_on__gte=first)
+
+
 class Freeze(models.Model):
     """A pause from one day to another (both included); the package's expiry moved out by its days."""
 
@@ -366,6 +370,8 @@ class Freeze(models.Model):
     # of it counts (the row stays, as the package history does).
     ended_at = models.DateTimeField(null=True, blank=True)
     cancelled = models.BooleanField(default=False)
+
+    objects = FreezeQuerySet.as_manager()
 
     class Meta:
         ordering = ["starts_on", "id"]

@@ -9,7 +9,6 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from punchcard.clients.models import Client
@@ -461,9 +460,7 @@ def package_freeze(
         raise ValidationError({"ends_on": [f"Freeze at most {MAX_FREEZE_DAYS} days at a time."]})
     reason = _check_reason(reason, required=False)
     package = _lock_live(package, "freezing")
-    overlapping = package.freezes.filter(
-        cancelled=False, starts_on__lte=ends_on, ends_on__gte=starts_on
-    ).first()
+    overlapping = package.freezes.overlapping(starts_on, ends_on).first()
     if overlapping is not None:
         raise ValidationError(
             {"starts_on": [f"It overlaps the freeze from {_freeze_words(overlapping)}."]}
@@ -511,15 +508,6 @@ def freeze_end(*, freeze: Freeze, actor: User | None, today: date) -> Freeze:
     return freeze
 
 
-def frozen_on_expr(day: date) -> Exists:
-    """For annotating packages: True when a freeze that still stands covers `day`."""
-    return Exists(
-        Freeze.objects.filter(
-            package=OuterRef("pk"), cancelled=False, starts_on__lte=day, ends_on__gte=day
-        )
-    )
-
-
 def start_expiry_on_first_session(*, package_id: int | None, day: date, actor: User | None) -> None:
     """A "from the first session" package gets its expiry when its first counted session is logged."""
     if package_id is None:
@@ -537,7 +525,7 @@ def start_expiry_on_first_session(*, package_id: int | None, day: date, actor: U
     except OverflowError:
         return
     # Freezes booked while the expiry waited moved nothing; their days from the anchor on count now.
-    for freeze in package.freezes.filter(cancelled=False, ends_on__gte=anchor):
+    for freeze in package.freezes.overlapping(anchor, date.max):
         days = (freeze.ends_on - max(freeze.starts_on, anchor)).days + 1
         try:
             freeze.expiry_shift_days = _shift_expiry(package, days)

@@ -48,8 +48,7 @@ def package_for_new_session(*, studio: Studio, client: Client) -> Package | None
 def warnings_for(package: Package | None, *, today) -> list[str]:
     """What to tell the trainer about the package a session went to (never a refusal).
 
-    A package read with `frozen` annotated (frozen_on_expr of the session's day) may also warn
-    that it was frozen on that day.
+    A package read with_frozen_until(the session's day) also warns when it was frozen that day.
     """
     if package is None:
         return ["no_package"]
@@ -60,7 +59,7 @@ def warnings_for(package: Package | None, *, today) -> list[str]:
         found.append("package_expired")
     if not package.is_active:
         found.append("package_inactive")
-    if getattr(package, "frozen", False):
+    if getattr(package, "frozen_until", None) is not None:
         found.append("package_frozen")
     return found
 
@@ -101,9 +100,7 @@ def _count(session: TrainingSession, studio: Studio, actor: User | None) -> None
 def _result(session: TrainingSession, studio: Studio) -> LoggedSession:
     day = _local_day(session, studio)
     package = (
-        Package.objects.select_related("client")
-        .annotate(frozen=package_services.frozen_on_expr(day))
-        .get(pk=session.package_id)
+        Package.objects.select_related("client").with_frozen_until(day).get(pk=session.package_id)
         if session.package_id
         else None
     )
