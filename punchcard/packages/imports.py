@@ -12,9 +12,9 @@ the services, which apply the rules they apply everywhere else (name length, ema
 expiry not before start…). A service stops at its first complaint, so a row that breaks two
 service rules shows one, then the other once fixed.
 
-Queries: one to load the studio's live clients, then per package row with used sessions nine
-reads and writes (client, package and its history row, the adjustment's lock, row, history row,
-counter update and re-read) and eight savepoint statements (the row's own and each service's),
+Queries: one to load the studio's live clients, then per package row with used sessions eight
+reads and writes (client, package and its history row, the adjustment's lock, row, history row
+and counter update), the studio's package tally, and eight savepoint statements (the row's own and each service's),
 fewer without used sessions or for a client-only row. A 5,000-row file is up to 85,000 statements,
 all in one transaction: on SQLite that holds the write lock meanwhile (other writers wait).
 """

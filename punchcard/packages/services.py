@@ -424,7 +424,8 @@ def package_adjust(*, package: Package, actor: User | None, sessions, reason: st
     # counter moves by one atomic UPDATE, like a session's.
     _save(package, actor=actor, action="adjusted", reason=f"{adjustment_words(sessions)}: {reason}")
     counts.bump(package.pk, -sessions)
-    package.refresh_from_db()
+    # No re-read here: the API reads the package again for its answer, the page redirects, and
+    # the import does not look; the counter on this instance is the one before the bump.
     return adjustment
 
 

@@ -358,10 +358,10 @@ def test_more_than_2_mb_is_refused(owner):
 
 
 def test_queries_grow_by_a_fixed_number_per_row(owner, django_assert_max_num_queries):
-    # Seventeen or so per package row with used sessions: nine reads and writes (client, package
-    # and its history row, the adjustment's lock, row, history row, counter and re-read), eight
-    # savepoint statements (the row's, and each service's own), and whatever bookkeeping the
-    # services add (a per-studio tally on PostgreSQL); plus the client look-up once.
+    # Seventeen per package row with used sessions: eight reads and writes (client, package
+    # and its history row, the adjustment's lock, row, history row and counter), eight
+    # savepoint statements (the row's, and each service's own) and the per-studio package tally
+    # update; plus the client look-up once. The bound leaves room for three more.
     rows = [f"C{i},c{i}@example.com,,Ten,10,3,900,," for i in range(20)]
     with django_assert_max_num_queries(4 + 20 * 20):
         assert run(owner, "\n".join([HEADER, *rows])).valid
