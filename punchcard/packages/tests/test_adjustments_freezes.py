@@ -13,6 +13,7 @@ from punchcard.packages.tests.factories import PackageFactory
 from punchcard.training import counts
 from punchcard.training import services as training_services
 from punchcard.training.models import TrainingSession
+from punchcard.training.tests.factories import log_on_day
 
 pytestmark = pytest.mark.django_db
 JSON = "application/json"
@@ -35,15 +36,7 @@ def package(owner):
     )
 
 
-def log(owner, package, day: date, status="completed"):
-    return training_services.session_log(
-        studio=owner.studio,
-        actor=owner.user,
-        client=package.client,
-        package=package,
-        starts_at=datetime(day.year, day.month, day.day, 10, 0, tzinfo=UTC),
-        status=status,
-    )
+log = log_on_day
 
 
 def fresh(package) -> Package:

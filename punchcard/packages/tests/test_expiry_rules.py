@@ -1,6 +1,7 @@
 """Package types whose validity counts from the first session (Mindbody's "activation" rule)."""
 
 from datetime import UTC, date, datetime
+from functools import partial
 
 import pytest
 import time_machine
@@ -12,6 +13,7 @@ from punchcard.packages import services
 from punchcard.packages.models import Package, PackageType
 from punchcard.packages.tests.factories import PackageTypeFactory
 from punchcard.training import services as training_services
+from punchcard.training.tests.factories import log_on_day
 
 pytestmark = pytest.mark.django_db
 JSON = "application/json"
@@ -42,15 +44,8 @@ def sold(owner, first_session_type):
     )
 
 
-def log(owner, package, day: date, status="completed"):
-    return training_services.session_log(
-        studio=owner.studio,
-        actor=owner.user,
-        client=package.client,
-        package=package,
-        starts_at=datetime(day.year, day.month, day.day, 18, 0, tzinfo=UTC),
-        status=status,
-    )
+# 18:00 UTC: the next day already in Auckland (see the time-zone test).
+log = partial(log_on_day, hour=18)
 
 
 def test_a_package_from_such_a_type_waits_for_its_first_session(sold):

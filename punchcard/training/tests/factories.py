@@ -20,3 +20,19 @@ class TrainingSessionFactory(factory.django.DjangoModelFactory):
     def recount(obj, create, extracted, **kwargs):
         if create and obj.package_id:
             counts.recount([obj.package_id])
+
+
+def log_on_day(persona, package, day, *, hour: int = 10, status: str = "completed"):
+    """Log a session through the service, as `persona`, at hour:00 UTC on `day`."""
+    from datetime import UTC, datetime
+
+    from punchcard.training import services
+
+    return services.session_log(
+        studio=persona.studio,
+        actor=persona.user,
+        client=package.client,
+        package=package,
+        starts_at=datetime(day.year, day.month, day.day, hour, 0, tzinfo=UTC),
+        status=status,
+    )
