@@ -1,12 +1,15 @@
 """Shared pieces of the JSON API: authentication, paging, and role checks."""
 
-from datetime import UTC, datetime
+import json
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
+from django.http import HttpResponse
 from ninja import Field, Schema
+from ninja.responses import NinjaJSONEncoder
 from ninja.security import APIKeyCookie, HttpBearer
 from pydantic import AfterValidator, PlainValidator, WithJsonSchema
 
@@ -100,6 +103,29 @@ class ValidationErrorOut(Schema):
 class PageIn(Schema):
     page: int = Field(1, ge=1, le=1_000_000)
     page_size: int = Field(50, ge=1, le=200)
+
+
+def rendered(data: dict, status: int = 200) -> HttpResponse:
+    """`data` as the API renders any answer (same encoder, same bytes), minus pydantic's second pass.
+
+    For the long lists only: validating 50 packages of 27 fields against the schema they were
+    built for took 4 of a list request's 7 ms of Python. Their dicts come from one function each in
+    present.py, and what they render is held to the declared schema by tests and the fuzzer.
+    """
+    return HttpResponse(
+        json.dumps(data, cls=NinjaJSONEncoder),
+        status=status,
+        content_type="application/json; charset=utf-8",
+    )
+
+
+def json_value(value):
+    """A date or datetime as the API's JSON spells it, ahead of encoding: the C encoder then
+    writes the row without calling back into Python for each value."""
+    return _ENCODER.default(value) if isinstance(value, date) else value
+
+
+_ENCODER = NinjaJSONEncoder()
 
 
 def paginate(queryset: QuerySet, page: int, page_size: int) -> dict:

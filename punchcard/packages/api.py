@@ -13,6 +13,7 @@ from punchcard.core.api import (
     ValidationErrorOut,
     own_or_422,
     paginate,
+    rendered,
     require_owner,
 )
 from punchcard.packages import selectors, services
@@ -23,6 +24,7 @@ from punchcard.packages.present import (
     freeze_dict,
     package_csv_response,
     package_dict,
+    package_json,
     type_dict,
 )
 from punchcard.packages.schemas import (
@@ -142,8 +144,8 @@ def package_list(request, filters: Query[PackageFiltersIn], paging: Query[PageIn
     today = request.studio.today()
     packages = selectors.package_list(studio=request.studio, filters=_filters(filters), today=today)
     page = paginate(packages, paging.page, paging.page_size)
-    items = [package_dict(p, studio=request.studio, today=today) for p in page["items"]]
-    return {"items": items, "count": page["count"]}
+    items = [package_json(p, studio=request.studio, today=today) for p in page["items"]]
+    return rendered({"items": items, "count": page["count"]})
 
 
 # The 200 is declared only below, as text/csv: in `response` it would also be listed as JSON.

@@ -3,6 +3,7 @@
 from datetime import date
 
 from punchcard.core import money
+from punchcard.core.api import json_value
 from punchcard.core.csv_export import csv_response
 from punchcard.packages.models import Package
 from punchcard.studios.models import Studio
@@ -28,6 +29,11 @@ CSV_COLUMNS = [
 ]
 
 
+def client_name(package: Package) -> str:
+    # A page of the package list carries the name as a column (selectors.PageQuerySet).
+    return package.__dict__.get("client_name") or package.client.name
+
+
 def package_dict(package: Package, *, studio: Studio, today: date) -> dict:
     status = package.status_on(today)
     return {
@@ -35,7 +41,7 @@ def package_dict(package: Package, *, studio: Studio, today: date) -> dict:
         "name": package.name,
         "description": package.description,
         "client_id": package.client_id,
-        "client_name": package.client.name,
+        "client_name": client_name(package),
         "package_type_id": package.package_type_id,
         "total_value": money.cents_str(package.total_value_cents),
         "total_sessions": package.total_sessions,
@@ -59,6 +65,17 @@ def package_dict(package: Package, *, studio: Studio, today: date) -> dict:
         "updated_at": package.updated_at,
         "deleted_at": package.deleted_at,
     }
+
+
+_DATED = ("start_date", "expiry_date", "created_at", "updated_at", "deleted_at")
+
+
+def package_json(package: Package, *, studio: Studio, today: date) -> dict:
+    """package_dict ready for core.api.rendered: its dates already spelled as the JSON has them."""
+    row = package_dict(package, studio=studio, today=today)
+    for key in _DATED:
+        row[key] = json_value(row[key])
+    return row
 
 
 def package_csv_row(package: Package, *, studio: Studio, today: date) -> list:

@@ -1,6 +1,7 @@
 import csv
 import io
-from datetime import date, timedelta
+import json
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -287,6 +288,32 @@ def test_list_runs_a_fixed_number_of_queries(owner, ana, django_assert_max_num_q
     PackageFactory.create_batch(60, studio=owner.studio, client=ana)
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert len(owner.api.get("/api/packages").json()["items"]) == 50
+
+
+def test_list_renders_exactly_what_its_schema_would(owner, shelf, ana):
+    """The list skips pydantic's pass over its output (core.api.rendered): held here to the bytes
+    the schema would give. Extra or missing keys, a wrong type, or a date spelled otherwise than
+    the API's encoder spells it make the two differ."""
+    from ninja.responses import NinjaJSONEncoder
+
+    from punchcard.packages.schemas import PackageList
+    from punchcard.packages.services import package_delete
+
+    gone = PackageFactory(studio=owner.studio, client=ana, name="Gone")
+    package_delete(package=gone, actor=owner.user)
+    Package.objects.filter(pk=shelf["B"].pk).update(
+        created_at=datetime(2026, 3, 4, 5, 6, 7, 890123, tzinfo=UTC)
+    )
+    response = owner.api.get("/api/packages", {"include_deleted": "true"})
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json; charset=utf-8"
+    body = response.json()
+    assert {item["name"] for item in body["items"]} == {"A", "B", "C", "D", "Gone"}
+    assert any(item["deleted_at"] for item in body["items"])
+    through_schema = PackageList.model_validate(body).model_dump()
+    assert json.loads(json.dumps(through_schema, cls=NinjaJSONEncoder)) == body
+    b = next(item for item in body["items"] if item["name"] == "B")
+    assert b["created_at"] == "2026-03-04T05:06:07.890Z"
 
 
 def test_csv_export_follows_the_filters_and_sort(owner, shelf):
