@@ -52,7 +52,8 @@ class PageQuerySet(PackageQuerySet):
     `OFFSET 24950 LIMIT 50` over whole rows joined to their clients reads and joins every row it
     skips; the ids alone come from an index. So a slice becomes
     `WHERE id IN (SELECT id … ORDER BY … LIMIT 50 OFFSET 24950) ORDER BY …`: still one query,
-    the same rows in the same order, and only the 50 shown are read and joined.
+    the same rows in the same order, and only the 50 shown are read and joined. A page's packages
+    carry `client_name`; the whole list (CSV export) has its clients loaded instead.
     """
 
     # (studio id, the WHERE it was marked with): set by package_list on the unfiltered live list.
@@ -93,9 +94,13 @@ class PageQuerySet(PackageQuerySet):
             # 18 -> 0.5 ms). Only here: in the list's count it would only add a join.
             ids = ids.filter(client__studio=F("studio"))
         ids = QuerySet.__getitem__(ids, k)
-        page = Package.objects.filter(pk__in=ids).order_by(*self.query.order_by)
-        page.query.select_related = self.query.select_related
-        return page
+        # The client's name as a column rather than a Client built per row: a page needs nothing
+        # else of it, and 50 model instances were a fifth of a list request's Python.
+        return (
+            Package.objects.filter(pk__in=ids)
+            .annotate(client_name=F("client__name"))
+            .order_by(*self.query.order_by)
+        )
 
 
 def package_list(*, studio: Studio, filters: PackageFilters, today: date) -> QuerySet:

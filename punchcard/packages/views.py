@@ -175,7 +175,7 @@ def _query(params: QueryDict, *, keep_page: bool = False, **changes) -> str:
     return f"?{encoded}" if encoded else "?"
 
 
-def _sort_columns(params: QueryDict, sort: str) -> dict:
+def _sort_columns(path: str, params: QueryDict, sort: str) -> dict:
     columns = {}
     for key, label in SORT_COLUMNS.items():
         if sort == key:
@@ -187,7 +187,7 @@ def _sort_columns(params: QueryDict, sort: str) -> dict:
         columns[key] = {
             "label": label,
             "aria_sort": direction,
-            "url": _query(params, sort=following),
+            "url": path + _query(params, sort=following),
         }
     return columns
 
@@ -217,7 +217,7 @@ def package_list(request: HttpRequest) -> HttpResponse:
         "ignored": ignored,
         "today": today,
         "studio_has_packages": studio_has_packages,
-        "columns": _sort_columns(request.GET, filters.sort),
+        "columns": _sort_columns(request.path, request.GET, filters.sort),
         "query": _query(request.GET),
         "page_urls": {
             "previous": page.has_previous()

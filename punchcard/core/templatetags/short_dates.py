@@ -1,0 +1,42 @@
+"""{{ value|day_time }} and {{ value|day_month }}: the short dates of session tables, made cheaply.
+
+`{{ value|date:"D j M" }}` runs Django's formatter, with translated day and month names, on every
+call: ~0.03 ms, and the dashboard's tables show two dates on each of up to 46 rows. A day's label
+is the same on every row of that day, so it is formatted once per day, format and language; the
+time of day is digits that need no translation.
+"""
+
+from datetime import date, datetime
+from functools import lru_cache
+
+from django import template
+from django.utils import formats
+from django.utils.translation import get_language
+
+register = template.Library()
+
+
+@lru_cache(maxsize=1024)
+def _day_label(day: date, format: str, language: str | None) -> str:
+    return formats.date_format(day, format)
+
+
+def _day(value: date | datetime, format: str) -> str:
+    day = value.date() if isinstance(value, datetime) else value
+    return _day_label(day, format, get_language())
+
+
+@register.filter(expects_localtime=True)
+def day_time(value: datetime | None) -> str:
+    """The same text as {{ value|date:"D j M, H:i" }}, in the current time zone."""
+    if not value:
+        return ""
+    return f"{_day(value, 'D j M')}, {value:%H:%M}"
+
+
+@register.filter(expects_localtime=True)
+def day_month(value: date | datetime | None) -> str:
+    """The same text as {{ value|date:"j M" }}, in the current time zone."""
+    if not value:
+        return ""
+    return _day(value, "j M")
