@@ -26,8 +26,14 @@ class TrainingSession(models.Model):
 
     studio = models.ForeignKey(Studio, on_delete=models.CASCADE, related_name="training_sessions")
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="training_sessions")
+    # No index of its own: session_package_status leads with it.
     package = models.ForeignKey(
-        Package, on_delete=models.PROTECT, null=True, blank=True, related_name="training_sessions"
+        Package,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="training_sessions",
+        db_index=False,
     )
     trainer = models.ForeignKey(
         "studios.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -52,7 +58,14 @@ class TrainingSession(models.Model):
         ]
         indexes = [
             models.Index(fields=["studio", "-starts_at", "-id"], name="session_studio_starts"),
-            models.Index(fields=["package", "status"], name="session_package_status"),
+            # Sessions with a package only. SQLite's statistics average the uncovered sessions (all
+            # `package IS NULL`) in with a package's twenty, so an index holding them lured the
+            # dashboard's uncovered query away from session_uncovered (3 ms and a sort, not 0.1).
+            models.Index(
+                fields=["package", "status"],
+                condition=models.Q(package__isnull=False),
+                name="session_package_status",
+            ),
             # A client's sessions newest first (scanned backwards), and the dashboard's pace counts
             # of counted sessions per client, read from the index alone.
             models.Index(
