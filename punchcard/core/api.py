@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Annotated
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from ninja import Field, Schema
@@ -125,7 +126,8 @@ def json_value(value):
     return _ENCODER.default(value) if isinstance(value, date) else value
 
 
-_ENCODER = NinjaJSONEncoder()
+# Django's own: what NinjaJSONEncoder falls back to for dates, minus its pydantic checks first.
+_ENCODER = DjangoJSONEncoder()
 
 
 def paginate(queryset: QuerySet, page: int, page_size: int) -> dict:
