@@ -12,8 +12,17 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
 
-from django.db.models import BigIntegerField, Count, OuterRef, Q, QuerySet, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import (
+    BigIntegerField,
+    Count,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
 
 from punchcard.core import money
 from punchcard.core.dates import DateRange
@@ -256,6 +265,15 @@ def _months(first: date, last: date) -> list[date]:
     return months
 
 
+class _RowCount(Func):
+    """COUNT(*) as a plain scalar subquery, with no GROUP BY (which Count() would add in a
+    subquery of values): grouping a month's 40,000 rows by their one studio cost PostgreSQL a
+    quarter of the count. COUNT(*), not COUNT(id), so PostgreSQL reads the index alone."""
+
+    template = "COUNT(*)"
+    output_field = IntegerField()
+
+
 def _count_by_month(
     studio: Studio, months: list[date], lower: datetime | None, upper: datetime | None
 ) -> dict:
@@ -288,9 +306,7 @@ def _count_by_month(
             in_month = in_month.filter(starts_at__gte=start)
         if end is not None:
             in_month = in_month.filter(starts_at__lt=end)
-        # COUNT(*), not COUNT(id): PostgreSQL can then answer from the index alone.
-        count = in_month.values("studio_id").annotate(n=Count("*")).values("n")
-        columns[f"m{i}"] = Coalesce(Subquery(count), 0)
+        columns[f"m{i}"] = Subquery(in_month.values(n=_RowCount()))
     return Studio.objects.filter(pk=studio.pk).values(**columns).get()
 
 
