@@ -1,14 +1,19 @@
-"""The dashboard's reads: eight queries in all, and the merged scans show what the separate ones did."""
+"""The dashboard's reads: eight queries in all, the merged scans show what the separate ones did, and
+the plain rows it shows say what the model instances said."""
 
 import random
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 
 from punchcard.clients.tests.factories import ClientFactory
 from punchcard.packages.models import Package
+from punchcard.packages.templatetags.packages_tags import package_state_on
 from punchcard.packages.tests.factories import PackageFactory
 from punchcard.training import selectors
 from punchcard.training.models import TrainingSession
@@ -102,3 +107,85 @@ def test_candidates_count_only_counted_sessions_in_the_window(owner):
     assert candidate.window_count == 2
     assert candidate.package.pk == package.pk and candidate.remaining == 12 - 3
     assert TrainingSession.objects.filter(client=package.client).count() == 5
+
+
+# The rows the page shows: plain values that must say what the model instances said --------------
+
+
+def test_package_rows_follow_the_package_rules(owner):
+    mixed_packages(owner.studio, seed=4)
+    data = selectors.dashboard(studio=owner.studio)
+    rows = data["near_completion"] + data["expiring_soon"]
+    rows += [item["package"] for item in data["will_expire_unused"]]
+    assert rows
+    threshold = owner.studio.low_balance_threshold
+    packages = Package.objects.in_bulk([row.pk for row in rows])
+    for row in rows:
+        package = packages[row.pk]
+        assert package_state_on(row, today=TODAY, threshold=threshold) == package_state_on(
+            package, today=TODAY, threshold=threshold
+        )
+        assert (row.name, row.client.pk, row.client.name) == (
+            package.name,
+            package.client_id,
+            package.client.name,
+        )
+        assert (row.remaining, row.progress_percent, row.expiry_date) == (
+            package.remaining,
+            package.progress_percent,
+            package.expiry_date,
+        )
+
+
+def sessions_of_every_kind(studio):
+    """Today's sessions in each status, with and without a package, and names that need escaping."""
+    client = ClientFactory(studio=studio, name="O'Brien & <Sons>")
+    package = PackageFactory(studio=studio, client=client, name="Ten <pack> & more")
+    for hours, status in enumerate(TrainingSession.Status.values):
+        TrainingSessionFactory(
+            package=package, status=status, starts_at=NOW - timedelta(hours=hours)
+        )
+        TrainingSessionFactory(
+            client=client, status=status, starts_at=NOW - timedelta(hours=hours, minutes=30)
+        )
+
+
+def normalised(html: str) -> str:
+    return re.sub(r">\s+<", "><", re.sub(r"\s+", " ", html)).strip()
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Europe/Berlin", "America/New_York"])
+def test_session_tables_show_what_the_shared_rows_show(owner, rf, zone):
+    owner.studio.timezone = zone
+    owner.studio.save()
+    sessions_of_every_kind(owner.studio)
+    request = rf.get("/")
+    with timezone.override(owner.studio.tzinfo):
+        response = owner.web.get(reverse("core:dashboard"))
+        rows = response.context["today_sessions"]
+        instances = list(
+            selectors.session_list(studio=owner.studio)
+            .filter(pk__in=[row["id"] for row in rows])
+            .order_by("starts_at", "id")
+        )
+        assert len(rows) == len(instances) == 8
+        columns = {"show_client": True, "show_package": True, "caption": "Today's sessions"}
+        shared = render_to_string(
+            "training/_session_rows.html", {"sessions": instances, **columns}, request=request
+        )
+        ours = render_to_string(
+            "core/_dashboard_sessions.html", {"sessions": rows, **columns}, request=request
+        )
+    assert normalised(ours) == normalised(shared)
+    assert "O&#x27;Brien &amp; &lt;Sons&gt;" in ours and "Not covered" in ours
+
+
+def test_dashboard_shows_session_times_in_the_studios_zone(owner):
+    owner.studio.timezone = "Europe/Berlin"  # UTC+1 in March
+    owner.studio.save()
+    client = ClientFactory(studio=owner.studio, name="Late Lena")
+    # 23:30 UTC on 1 March is 00:30 on 2 March in Berlin: today there, not yesterday.
+    TrainingSessionFactory(client=client, starts_at=datetime(2026, 3, 1, 23, 30, tzinfo=UTC))
+    html = owner.web.get(reverse("core:dashboard")).content.decode()
+    today = html.split('id="today-h"')[1].split("</section>")[0]
+    assert "Mon 2 Mar, 00:30" in today and "session of Late Lena on 2 Mar" in today
