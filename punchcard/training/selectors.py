@@ -3,8 +3,7 @@
 from datetime import datetime, time, timedelta
 from typing import NamedTuple
 
-from django.db.models import Count, F, IntegerField, OuterRef, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Count, F, Func, IntegerField, OuterRef, QuerySet, Subquery
 
 from punchcard.core.dates import DateRange
 from punchcard.packages import forecast as pace
@@ -227,6 +226,14 @@ def package_forecasts(packages, *, counts: dict[int, int], today) -> dict[int, p
     }
 
 
+class RowCount(Func):
+    """COUNT(*) as a plain scalar subquery: Count() in a subquery of values() adds a GROUP BY,
+    a step per counted row (and a Coalesce, as no group means no row)."""
+
+    template = "COUNT(*)"
+    output_field = IntegerField()
+
+
 def forecast_candidates(*, studio: Studio, today) -> list["Candidate"]:
     """Usable packages expiring within the horizon, soonest first (at most FORECAST_CANDIDATES),
     each with its holder's counted sessions in the pace window. One query.
@@ -243,9 +250,7 @@ def forecast_candidates(*, studio: Studio, today) -> list["Candidate"]:
         .counted()
         .filter(client_id=OuterRef("client_id"), starts_at__gte=start, starts_at__lt=end)
         .order_by()
-        .values("client_id")
-        .annotate(n=Count("*"))
-        .values("n")
+        .values(n=RowCount())
     )
     rows = (
         Package.objects.for_studio(studio)
@@ -254,7 +259,7 @@ def forecast_candidates(*, studio: Studio, today) -> list["Candidate"]:
             expiry_date__gte=today,
             expiry_date__lte=today + timedelta(days=FORECAST_HORIZON_DAYS),
         )
-        .annotate(window_count=Coalesce(Subquery(in_window, output_field=IntegerField()), Value(0)))
+        .annotate(window_count=Subquery(in_window))
         .order_by("expiry_date", "id")
         .values_list(*PackageRow.FIELDS, "window_count")
     )
