@@ -14,7 +14,9 @@ from decimal import Decimal
 
 from django.db.models import (
     BigIntegerField,
+    BooleanField,
     Count,
+    F,
     Func,
     IntegerField,
     OuterRef,
@@ -268,10 +270,39 @@ def _months(first: date, last: date) -> list[date]:
 class _RowCount(Func):
     """COUNT(*) as a plain scalar subquery, with no GROUP BY (which Count() would add in a
     subquery of values): grouping a month's 40,000 rows by their one studio cost PostgreSQL a
-    quarter of the count. COUNT(*), not COUNT(id), so PostgreSQL reads the index alone."""
+    quarter of the count."""
 
     template = "COUNT(*)"
     output_field = IntegerField()
+
+
+class _InLiterals(Func):
+    """`column IN ('a', 'b')` with the values written into the SQL rather than bound."""
+
+    template = "%(expressions)s IN (%(literals)s)"
+    output_field = BooleanField()
+
+    def __init__(self, column: str, values):
+        # Only our own constants (status choices) ever get here; the check keeps it that way.
+        if not all(value.isidentifier() for value in values):
+            raise ValueError(f"Not a plain word: {values!r}")
+        super().__init__(F(column), literals=", ".join(f"'{value}'" for value in values))
+
+
+def counted_sessions(studio: Studio) -> QuerySet:
+    """The studio's counted sessions (the rows of TrainingSession.objects.counted()), spelled as
+    the condition of the partial index session_counted_starts.
+
+    SQLite uses a partial index only for a query whose WHERE repeats the index's condition term
+    for term, and a bound parameter never matches the index's literal: with counted()'s
+    `status IN (?, ?, ?)` the month counts read the table (800 ms, not 30).
+    """
+    return (
+        TrainingSession.objects.for_studio(studio)
+        .live()
+        .filter(_InLiterals("status", TrainingSession.COUNTED))
+        .order_by()
+    )
 
 
 def _count_by_month(
@@ -281,12 +312,15 @@ def _count_by_month(
 
     One indexed range count per month, as scalar subqueries. Grouping by a truncated month would
     compute the month of every row (on SQLite in a Python function: seconds for a million
-    sessions); a range count reads only the index session_studio_counted. Each count has exactly
-    one range on starts_at (two would leave the index to the wider one): the first month starts
-    at `lower`, the last ends at `upper`, so no boundary falls outside what a datetime can hold.
+    sessions); a range count reads only the partial index session_counted_starts, which holds
+    the counted sessions and nothing else (470,000 entries for 12 months of the benchmark
+    studio: 30 ms on either database, where an index that also held the status and deleted_at
+    to filter on took 60). Each count has exactly one range on starts_at (two would leave the
+    index to the wider one): the first month starts at `lower`, the last ends at `upper`, so no
+    boundary falls outside what a datetime can hold.
     """
     tz = studio.tzinfo
-    counted = TrainingSession.objects.for_studio(studio).counted().order_by()
+    counted = counted_sessions(studio)
     window = counted
     if lower is not None:
         window = window.filter(starts_at__gte=lower)

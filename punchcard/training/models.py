@@ -78,10 +78,22 @@ class TrainingSession(models.Model):
                 condition=models.Q(package__isnull=True),
                 name="session_uncovered",
             ),
-            # Covers the counted-sessions filter, so sessions per month are index-only range counts.
+            # Live sessions by time: the session list's count, with or without a date range, is
+            # read from this index alone.
             models.Index(
-                fields=["studio", "starts_at", "status", "deleted_at"],
-                name="session_studio_counted",
+                fields=["studio", "starts_at"],
+                condition=models.Q(deleted_at__isnull=True),
+                name="session_live_starts",
+            ),
+            # Counted sessions only (live, status in COUNTED, in that order: the analytics month
+            # counts repeat this condition word for word, or SQLite will not use the index), so
+            # sessions per month are index-only range counts with nothing left to filter.
+            models.Index(
+                fields=["studio", "starts_at"],
+                condition=models.Q(
+                    deleted_at__isnull=True, status__in=["completed", "no_show", "late_cancel"]
+                ),
+                name="session_counted_starts",
             ),
         ]
 
