@@ -103,7 +103,8 @@ def test_candidates_count_only_counted_sessions_in_the_window(owner):
     for days, status in [(0, "completed"), (55, "no_show"), (56, "completed"), (3, "cancelled")]:
         TrainingSessionFactory(package=package, starts_at=NOW - timedelta(days=days), status=status)
     TrainingSessionFactory(client=package.client, starts_at=NOW, deleted_at=NOW)
-    (candidate,) = selectors.forecast_candidates(studio=owner.studio, today=TODAY)
+    with selectors.forecast_candidates(studio=owner.studio, today=TODAY) as candidates:
+        (candidate,) = candidates
     assert candidate.window_count == 2
     assert candidate.package.pk == package.pk and candidate.remaining == 12 - 3
     assert TrainingSession.objects.filter(client=package.client).count() == 5
@@ -189,3 +190,27 @@ def test_dashboard_shows_session_times_in_the_studios_zone(owner):
     html = owner.web.get(reverse("core:dashboard")).content.decode()
     today = html.split('id="today-h"')[1].split("</section>")[0]
     assert "Mon 2 Mar, 00:30" in today and "session of Late Lena on 2 Mar" in today
+
+
+def test_will_expire_unused_reads_on_until_it_has_its_rows(owner, django_assert_max_num_queries):
+    # 30 packages on pace (a client training daily, 2 sessions left), then 10 that are not: the
+    # candidates are read in chunks, and the flagged ones are past the first chunks.
+    for n in range(40):
+        on_pace = n < 30
+        package = PackageFactory(
+            studio=owner.studio,
+            client=ClientFactory(studio=owner.studio, name=f"Client {n:02}"),
+            total_sessions=12,
+            expiry_date=TODAY + timedelta(days=20 + n),
+        )
+        for day in range(10 if on_pace else 0):
+            TrainingSessionFactory(package=package, starts_at=NOW - timedelta(days=day))
+    shown = selectors.will_expire_unused(studio=owner.studio, today=TODAY)
+    assert [item["package"].client.name for item in shown] == [
+        f"Client {n:02}" for n in range(30, 38)
+    ]
+    with django_assert_max_num_queries(8):
+        response = owner.web.get(reverse("core:dashboard"))
+    assert [item["package"].pk for item in response.context["will_expire_unused"]] == [
+        item["package"].pk for item in shown
+    ]
