@@ -1,15 +1,31 @@
 """The one place that moves a package's sessions_used counter: atomic, in the caller's transaction."""
 
+from django.db import connection
 from django.db.models import Count, F, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
 from punchcard.packages.models import Adjustment, Package
 
+# Written out because Django's update() cannot return a column; both databases know RETURNING.
+_BUMP = 'UPDATE "{table}" SET "{used}" = "{used}" + %s WHERE "{pk}" = %s RETURNING "{used}"'.format(
+    table=Package._meta.db_table,
+    used=Package._meta.get_field("sessions_used").column,
+    pk=Package._meta.pk.column,
+)
 
-def bump(package_id: int | None, delta: int) -> None:
-    """Add delta to the counter with one UPDATE (no read-modify-write, so no lost updates)."""
-    if package_id is not None and delta:
-        Package.objects.filter(pk=package_id).update(sessions_used=F("sessions_used") + delta)
+
+def bump(package_id: int | None, delta: int) -> int | None:
+    """Add delta to the counter with one UPDATE (no read-modify-write, so no lost updates).
+
+    Returns the counter as that UPDATE left it: exact whatever other writers do (the row stays
+    locked until the transaction ends), so the caller need not read the package again.
+    """
+    if package_id is None or not delta:
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(_BUMP, [delta, package_id])
+        row = cursor.fetchone()
+    return row[0] if row else None
 
 
 def counted_rows_subquery():

@@ -197,6 +197,56 @@ def test_outsider_gets_404_on_sessions(owner, outsider, ana):
     assert outsider.api.get("/api/sessions").json()["count"] == 0
 
 
+@pytest.mark.parametrize(
+    "case", ["by_rule", "given", "cancelled", "used_up", "first_session_expiry", "frozen"]
+)
+def test_logged_package_is_the_package_as_now_stored(owner, ana, case):
+    """The answer's package is built from the row in hand and the counter the UPDATE returned:
+    it must equal a fresh read, counter, expiry and warnings included."""
+    from punchcard.packages import services as package_services
+
+    package = PackageFactory(studio=owner.studio, client=ana, total_sessions=2)
+    body = {"client_id": ana.pk}
+    if case != "by_rule":
+        body["package_id"] = package.pk
+    if case == "cancelled":
+        body["status"] = "cancelled"
+    if case == "used_up":
+        Package.objects.filter(pk=package.pk).update(sessions_used=2)
+    if case == "first_session_expiry":
+        Package.objects.filter(pk=package.pk).update(
+            expiry_rule="from_first_session", validity_days=30
+        )
+    if case == "frozen":
+        package_services.package_freeze(
+            package=package, actor=owner.user, starts_on=TODAY, ends_on=TODAY + timedelta(days=3)
+        )
+    answer = log(owner, **body)
+    assert answer["package"] == owner.api.get(f"/api/packages/{package.pk}").json()
+    expected = {
+        "by_rule": [],
+        "given": [],
+        "cancelled": [],
+        "used_up": ["package_exceeded"],
+        "first_session_expiry": [],
+        "frozen": ["package_frozen"],
+    }[case]
+    assert answer["warnings"] == expected
+    if case == "first_session_expiry":
+        assert answer["package"]["expiry_date"] == str(TODAY + timedelta(days=30))
+
+
+@pytest.mark.parametrize("given", [False, True])
+def test_logging_runs_fixed_queries(owner, ana, given, django_assert_max_num_queries):
+    packages = [PackageFactory(studio=owner.studio, client=ana) for _ in range(5)]
+    body = {"client_id": ana.pk, "package_id": packages[2].pk} if given else {"client_id": ana.pk}
+    log(owner, **body)  # the token's last use is stamped once a minute, not counted here
+    # The token, the client, (the package given), the package by the rule or the given one's
+    # freeze, the session, the counter; SAVEPOINT and RELEASE here stand for BEGIN and COMMIT.
+    with django_assert_max_num_queries(8 if given else 7):
+        log(owner, **body)
+
+
 def test_session_list_runs_fixed_queries(owner, ana, django_assert_max_num_queries):
     for _ in range(30):
         log(owner, client_id=ana.pk)
