@@ -38,7 +38,7 @@ def main(argv=None) -> int:
     user = User.objects.get(email=generate.owner_email(args.studio))
     _, token = token_issue(user=user, name="profile")
     web = TestClient(HTTP_HOST="127.0.0.1")
-    web.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    web.force_login(user, backend="punchcard.studios.backends.StudioUserBackend")
     api = TestClient(HTTP_HOST="127.0.0.1")  # no cookie: the token alone, as an integration would
 
     for path in args.paths:

@@ -65,7 +65,7 @@ class Target:
         user = User.objects.get(email=generate.owner_email(label))
         _, self.token = token_issue(user=user, name="bench")
         web = TestClient()
-        web.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        web.force_login(user, backend="punchcard.studios.backends.StudioUserBackend")
         self.cookie = web.cookies["sessionid"].value
         self.user = user
         live = Package.objects.for_studio(self.studio).live()
@@ -272,7 +272,7 @@ def queries_per_request(target: Target, path: str) -> int:
         client = TestClient(HTTP_HOST="127.0.0.1", HTTP_AUTHORIZATION=f"Bearer {target.token}")
     else:
         client = TestClient(HTTP_HOST="127.0.0.1")
-        client.force_login(target.user, backend="django.contrib.auth.backends.ModelBackend")
+        client.force_login(target.user, backend="punchcard.studios.backends.StudioUserBackend")
     assert client.get(path).status_code == 200, path  # warm: token last-used stamp, caches
     with CaptureQueriesContext(connection) as captured:
         response = client.get(path)

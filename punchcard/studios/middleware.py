@@ -1,7 +1,5 @@
 from django.utils import timezone
 
-from punchcard.studios.models import Membership
-
 
 class StudioMiddleware:
     """Put request.membership and request.studio on every signed-in request (None otherwise), and
@@ -18,7 +16,8 @@ class StudioMiddleware:
         request.studio = None
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
-            membership = Membership.objects.select_related("studio").filter(user=user).first()
+            # Loaded with the user by StudioUserBackend; a user without one has no studio.
+            membership = getattr(user, "membership", None)
             if membership is not None:
                 request.membership = membership
                 request.studio = membership.studio

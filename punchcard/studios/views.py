@@ -36,7 +36,7 @@ def signup(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            login(request, membership.user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, membership.user, backend="punchcard.studios.backends.StudioUserBackend")
             messages.success(request, f"Welcome to Punchcard, {membership.studio.name}!")
             return redirect("core:dashboard")
     return render(request, "studios/signup.html", {"form": form})
