@@ -52,13 +52,15 @@ def _int(value) -> int | None:
     return number if 0 < number < 2**62 else None
 
 
+def _studio_packages(request: HttpRequest, *, include_deleted: bool = False):
+    packages = Package.objects.for_studio(request.studio).select_related("client", "package_type")
+    return packages if include_deleted else packages.live()
+
+
 def get_package_for_studio(
     request: HttpRequest, pk: int, *, include_deleted: bool = False
 ) -> Package:
-    packages = Package.objects.for_studio(request.studio).select_related("client", "package_type")
-    if not include_deleted:
-        packages = packages.live()
-    return get_object_or_404(packages, pk=pk)
+    return get_object_or_404(_studio_packages(request, include_deleted=include_deleted), pk=pk)
 
 
 def _require_owner(request: HttpRequest) -> None:
@@ -451,16 +453,19 @@ def _history_for_display(package: Package, transfers) -> list[dict]:
 
 
 def _package_forecast(studio, package: Package, today: date, frozen_now=None):
-    """The pace forecast of an active package (one count query), else None.
+    """The pace forecast of an active package (one count query unless it came counted), else None.
 
     A frozen package resumes its pace the day after the freeze (whose days the expiry already
     moved out by), so the forecast starts counting from then.
     """
     if package.status_on(today) != Package.Status.ACTIVE:
         return None
-    counts = training_selectors.recent_session_counts(
-        studio=studio, client_ids=[package.client_id], today=today
-    )
+    if "recent_sessions" in package.__dict__:  # counted by the package's own query
+        counts = {package.client_id: package.recent_sessions}
+    else:
+        counts = training_selectors.recent_session_counts(
+            studio=studio, client_ids=[package.client_id], today=today
+        )
     package.frozen_until = frozen_now.ends_on if frozen_now else None
     return training_selectors.package_forecasts([package], counts=counts, today=today)[package.pk]
 
@@ -518,7 +523,10 @@ def render_detail(
 @studio_required
 def package_detail(request: HttpRequest, pk: int) -> HttpResponse:
     # Owners can open a deleted package (to read its history and restore it); trainers get a 404.
-    package = get_package_for_studio(request, pk, include_deleted=request.membership.is_owner)
+    packages = _studio_packages(request, include_deleted=request.membership.is_owner)
+    # The forecast's count rides along: 8 queries for the page, sign-in included.
+    recent = training_selectors.recent_sessions_of_holder(request.studio, request.studio.today())
+    package = get_object_or_404(packages.annotate(recent_sessions=recent), pk=pk)
     return render_detail(request, package)
 
 

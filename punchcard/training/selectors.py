@@ -334,3 +334,17 @@ def will_expire_unused(*, studio: Studio, today, candidates=None) -> list[dict]:
             if len(flagged) == DASHBOARD_ROWS:
                 break
     return flagged
+
+
+def recent_sessions_of_holder(studio: Studio, today) -> Subquery:
+    """For a package queryset's annotate(): its holder's counted sessions in the forecast window
+    (recent_session_counts as a correlated count, so the package's own query brings it)."""
+    start, end = pace_window(studio, today)
+    in_window = (
+        TrainingSession.objects.for_studio(studio)
+        .counted()
+        .filter(client_id=OuterRef("client_id"), starts_at__gte=start, starts_at__lt=end)
+        .order_by()
+        .values(n=RowCount())
+    )
+    return Subquery(in_window)

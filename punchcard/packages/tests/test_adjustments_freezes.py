@@ -388,7 +388,7 @@ def test_package_page_queries_do_not_grow_with_adjustments_and_freezes(
         services.package_adjust(package=package, actor=owner.user, sessions=1, reason=f"comp {n}")
         day = date(2027, 1, 1) + timedelta(days=3 * n)
         services.package_freeze(package=package, actor=owner.user, starts_on=day, ends_on=day)
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(8):
         assert owner.web.get(reverse("packages:detail", args=[package.pk])).status_code == 200
 
 

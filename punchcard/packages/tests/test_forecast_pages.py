@@ -81,7 +81,7 @@ def test_a_used_up_package_has_no_forecast(owner):
 
 def test_package_page_forecast_costs_one_query(owner, django_assert_max_num_queries):
     package = paced_package(owner.studio, expiry_days=21)
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(8):
         assert owner.web.get(reverse("packages:detail", args=[package.pk])).status_code == 200
 
 
@@ -209,6 +209,6 @@ def test_dashboard_forecast_is_a_fixed_number_of_queries(
             studio=owner.studio, client=client, expiry_date=TODAY + timedelta(days=n % 50 + 1)
         )
         TrainingSessionFactory(package=package, starts_at=NOW - timedelta(days=n % 40))
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(8):
         response = owner.web.get(reverse("core:dashboard"))
     assert text_of(response).count("will expire unused") == min(count, 8)

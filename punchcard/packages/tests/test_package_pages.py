@@ -409,7 +409,7 @@ def test_detail_runs_a_fixed_number_of_queries(owner, django_assert_max_num_quer
     TrainingSessionFactory.create_batch(count, package=package, trainer=owner.user)
     for n in range(count):
         services.package_update(package=package, actor=owner.user, name=f"Renamed {n}")
-    with django_assert_max_num_queries(11):
+    with django_assert_max_num_queries(8):
         response = owner.web.get(reverse("packages:detail", args=[package.pk]))
     assert response.status_code == 200
 

@@ -125,7 +125,7 @@ def test_pages_run_fixed_queries(owner, ana, django_assert_max_num_queries):
     for _ in range(30):
         TrainingSessionFactory(package=package)
     for url in [reverse("training:list"), reverse("core:dashboard")]:
-        with django_assert_max_num_queries(12):
+        with django_assert_max_num_queries(8):
             assert owner.web.get(url).status_code == 200
 
 
