@@ -13,6 +13,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from punchcard.clients.models import Client
+from punchcard.core.compiled import CompiledQuery
 from punchcard.packages import services as package_services
 from punchcard.packages.models import Freeze, Package
 from punchcard.studios.models import Studio, User
@@ -35,21 +36,32 @@ class LoggedSession:
     warnings: list[str] = field(default_factory=list)
 
 
+def _by_the_rule(studio_id: int, client_id: int, today: date, day: date):
+    packages = Package.objects.for_studio(studio_id).live().filter(client=client_id)
+    # One query for both steps: the primary (whatever its state) sorts before every usable one.
+    candidates = packages.filter(is_primary=True) | packages.usable(today)
+    return candidates.with_frozen_until(day).order_by(
+        F("is_primary").desc(), F("expiry_date").asc(nulls_last=True), "created_at", "id"
+    )[:1]
+
+
+# Run on every session logged without a package: its SQL is written once (see CompiledQuery).
+_BY_THE_RULE = CompiledQuery(
+    _by_the_rule, studio_id=-1, client_id=-2, today=date(1, 1, 3), day=date(1, 1, 5)
+)
+
+
 def package_for_new_session(
-    *, studio: Studio, client: Client, frozen_on: date | None = None
+    *, studio: Studio, client: Client, day: date | None = None
 ) -> Package | None:
     """The assignment rule: the primary package, else the usable one expiring first, else none.
 
-    With `frozen_on`, the package also carries `frozen_until` for that day (with_frozen_until).
+    The package carries `frozen_until` for `day` (default today), as with_frozen_until() sets it.
     """
-    packages = Package.objects.for_studio(studio).live().filter(client=client)
-    # One query for both steps: the primary (whatever its state) sorts before every usable one.
-    candidates = packages.filter(is_primary=True) | packages.usable(studio.today())
-    if frozen_on is not None:
-        candidates = candidates.with_frozen_until(frozen_on)
-    return candidates.order_by(
-        F("is_primary").desc(), F("expiry_date").asc(nulls_last=True), "created_at", "id"
-    ).first()
+    today = studio.today()
+    return _BY_THE_RULE.first(
+        studio_id=studio.id, client_id=client.id, today=today, day=day or today
+    )
 
 
 def warnings_for(package: Package | None, *, today) -> list[str]:
@@ -145,7 +157,7 @@ def session_log(
     starts_at = starts_at or timezone.now()
     day = _local_day(starts_at, studio)
     if package is None:
-        package = package_for_new_session(studio=studio, client=client, frozen_on=day)
+        package = package_for_new_session(studio=studio, client=client, day=day)
     else:
         _check_package(studio, client, package)
         package.frozen_until = (
