@@ -290,7 +290,8 @@ def forecast_candidates(*, studio: Studio, today) -> Iterator[Iterator["Candidat
         .values_list(*PackageRow.FIELDS, "window_count")
     )
     read = rows[:FORECAST_CANDIDATES].iterator(chunk_size=2 * DASHBOARD_ROWS)
-    with _read_as_consumed(), closing(read):
+    # Closed after the transaction ends: PostgreSQL's cursor went with it, so no CLOSE is sent.
+    with closing(read), _read_as_consumed():
         yield map(Candidate, read)
 
 
