@@ -51,6 +51,14 @@ _BY_THE_RULE = CompiledQuery(
 )
 
 
+# A package given by the caller: what with_frozen_until() would say of it.
+_COVERING_FREEZE = CompiledQuery(
+    lambda package_id, day: Freeze.objects.overlapping(day, day).filter(package=package_id)[:1],
+    package_id=-1,
+    day=date(1, 1, 5),
+)
+
+
 def package_for_new_session(
     *, studio: Studio, client: Client, day: date | None = None
 ) -> Package | None:
@@ -160,12 +168,8 @@ def session_log(
         package = package_for_new_session(studio=studio, client=client, day=day)
     else:
         _check_package(studio, client, package)
-        package.frozen_until = (
-            Freeze.objects.overlapping(day, day)
-            .filter(package=package)
-            .values_list("ends_on", flat=True)
-            .first()
-        )
+        freeze = _COVERING_FREEZE.first(package_id=package.pk, day=day)
+        package.frozen_until = freeze.ends_on if freeze else None
     session = TrainingSession.objects.create(
         studio=studio,
         client=client,

@@ -179,6 +179,20 @@ def test_cross_studio_client_or_package_is_refused(owner, outsider, ana):
     assert used(their_package) == 0 and not TrainingSession.objects.exists()
 
 
+def test_deleted_client_or_package_is_422_naming_the_field(owner, ana):
+    package = PackageFactory(studio=owner.studio, client=ana)
+    Package.objects.filter(pk=package.pk).update(deleted_at=NOW)
+    body = {"client_id": ana.pk, "package_id": package.pk}
+    response = owner.api.post("/api/sessions", body, content_type=JSON)
+    assert response.status_code == 422
+    assert [e["loc"][-1] for e in response.json()["detail"]] == ["package_id"]
+    type(ana).objects.filter(pk=ana.pk).update(deleted_at=NOW)
+    response = owner.api.post("/api/sessions", {"client_id": ana.pk}, content_type=JSON)
+    assert response.status_code == 422
+    assert [e["loc"][-1] for e in response.json()["detail"]] == ["client_id"]
+    assert not TrainingSession.objects.exists()
+
+
 def test_another_clients_package_is_refused(owner, ana):
     ben = ClientFactory(studio=owner.studio)
     bens = PackageFactory(studio=owner.studio, client=ben)
