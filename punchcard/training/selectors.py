@@ -267,14 +267,6 @@ def forecast_candidates(*, studio: Studio, today) -> Iterator[Iterator["Candidat
     plain values (PackageRow) of the few fields shown: 200 model instances and their clients
     cost 6-15 ms.
     """
-    start, end = pace_window(studio, today)
-    in_window = (
-        TrainingSession.objects.for_studio(studio)
-        .counted()
-        .filter(client_id=OuterRef("client_id"), starts_at__gte=start, starts_at__lt=end)
-        .order_by()
-        .values(n=RowCount())
-    )
     rows = (
         Package.objects.for_studio(studio)
         .usable(today)
@@ -282,7 +274,7 @@ def forecast_candidates(*, studio: Studio, today) -> Iterator[Iterator["Candidat
             expiry_date__gte=today,
             expiry_date__lte=today + timedelta(days=FORECAST_HORIZON_DAYS),
         )
-        .annotate(window_count=Subquery(in_window))
+        .annotate(window_count=recent_sessions_of_holder(studio, today))
         .order_by("expiry_date", "id")
         .values_list(*PackageRow.FIELDS, "window_count")
     )
