@@ -3,12 +3,24 @@
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import BigIntegerField, Case, Count, F, Q, QuerySet, Sum, Value, When
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    Count,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Cast, Coalesce
 
 from punchcard.clients.models import Client
 from punchcard.core import money
-from punchcard.packages.models import Package, PackageQuerySet, Transfer
+from punchcard.packages.models import Package, PackageQuerySet, PackageType, Transfer
 from punchcard.studios import tallies
 from punchcard.studios.models import Studio
 
@@ -159,15 +171,33 @@ HISTORY_FIELDS = {
 }
 
 
+def _name_of(model, studio_id: int, column: str) -> Subquery:
+    rows = model.objects.filter(studio_id=studio_id, pk=OuterRef(column))
+    return Subquery(rows.values("name")[:1])
+
+
 def _api_value(field: str, value):
     return None if value is None else HISTORY_FIELDS[field][1](value)
 
 
-def package_history(*, package: Package) -> list[dict]:
-    """The package's change log, oldest first, with fields named and valued as the API names them."""
-    records = list(
-        package.history.all().select_related("history_user").order_by("history_date", "history_id")
-    )
+def package_history(*, package: Package, names: dict | None = None) -> list[dict]:
+    """The package's change log, oldest first, with fields named and valued as the API names them.
+
+    With `names` ({"client_id": {}, "package_type_id": {}}), it is also filled with the name of
+    every client and type the log mentions, read by the same query.
+    """
+    records = package.history.all().select_related("history_user")
+    if names is not None:
+        records = records.annotate(
+            client_name=_name_of(Client, package.studio_id, "client_id"),
+            type_name=_name_of(PackageType, package.studio_id, "package_type_id"),
+        )
+    records = list(records.order_by("history_date", "history_id"))
+    if names is not None:
+        for record in records:
+            names["client_id"][record.client_id] = record.client_name
+            if record.package_type_id is not None:
+                names["package_type_id"][record.package_type_id] = record.type_name
     items, previous = [], None
     for record in records:
         changes = {}

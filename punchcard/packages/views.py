@@ -390,39 +390,10 @@ FIELD_LABELS = {
 }
 
 
-def _history_for_display(package: Package, transfers) -> list[dict]:
-    """selectors.package_history in words: names instead of ids, Yes/No, newest first.
-
-    Every client a package was held by is its holder or in its transfers, and its type is
-    usually the current one: names come from rows already loaded, and only the rest are read.
-    """
-    items = selectors.package_history(package=package)
-    known = {"client_id": {package.client_id: package.client.name}, "package_type_id": {}}
-    for transfer in transfers:
-        known["client_id"][transfer.from_client_id] = transfer.from_client.name
-        known["client_id"][transfer.to_client_id] = transfer.to_client.name
-    if package.package_type is not None:
-        known["package_type_id"][package.package_type_id] = package.package_type.name
-    missing = {"client_id": set(), "package_type_id": set()}
-    for item in items:
-        for field in missing:
-            missing[field].update(
-                v for v in item["changes"].get(field, ()) if v is not None and v not in known[field]
-            )
-    models = {"client_id": Client, "package_type_id": PackageType}
-    names = {
-        field: known[field]
-        | (
-            dict(
-                models[field]
-                .objects.filter(studio_id=package.studio_id, pk__in=missing[field])
-                .values_list("pk", "name")
-            )
-            if missing[field]
-            else {}
-        )
-        for field in missing
-    }
+def _history_for_display(package: Package) -> list[dict]:
+    """selectors.package_history in words: names instead of ids, Yes/No, newest first."""
+    names = {"client_id": {}, "package_type_id": {}}
+    items = selectors.package_history(package=package, names=names)
 
     def word(field, value):
         if value is None or value == "":
@@ -482,7 +453,9 @@ def render_detail(
     """The package page; a form that came back with errors is shown open, with them."""
     studio = request.studio
     transfer_form = transfer_form or TransferForm(studio=studio)
-    source = picker_source if picker_source is not None else request.GET
+    # The transfer form's client search: typed into it, it asks packages:client-options (htmx);
+    # without JavaScript its Find button posts to packages:transfer, which re-shows this page.
+    source = picker_source if picker_source is not None else QueryDict()
     freezes = list(package.freezes.select_related("actor"))
     frozen_now = next((f for f in freezes if f.covers(studio.today())), None)
     # The total rides along on the first page of rows (a window count): no second query.
@@ -507,9 +480,9 @@ def render_detail(
         "adjust_open": adjust_form is not None,
         "freeze_form": freeze_form or FreezeForm(),
         "freeze_open": freeze_form is not None,
-        "history": _history_for_display(package, transfers),
+        "history": _history_for_display(package),
         "transfer_form": transfer_form,
-        "transfer_open": picker_source is not None or "client_q" in request.GET,
+        "transfer_open": picker_source is not None,
         "picker": client_picker(
             studio,
             q=source.get("client_q", ""),
