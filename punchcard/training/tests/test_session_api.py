@@ -250,6 +250,17 @@ def test_logged_package_is_the_package_as_now_stored(owner, ana, case):
         assert answer["package"]["expiry_date"] == str(TODAY + timedelta(days=30))
 
 
+def test_a_given_package_is_answered_as_stored_not_as_the_caller_read_it(owner, ana):
+    from punchcard.training import services
+
+    package = PackageFactory(studio=owner.studio, client=ana, name="Standard")
+    stale = Package.objects.get(pk=package.pk)
+    Package.objects.filter(pk=package.pk).update(name="Renamed", is_active=False)
+    logged = services.session_log(studio=owner.studio, actor=None, client=ana, package=stale)
+    assert (logged.package.name, logged.package.sessions_used) == ("Renamed", 1)
+    assert logged.warnings == ["package_inactive"]
+
+
 @pytest.mark.parametrize("given", [False, True])
 def test_logging_runs_fixed_queries(owner, ana, given, django_assert_max_num_queries):
     packages = [PackageFactory(studio=owner.studio, client=ana) for _ in range(5)]
