@@ -3,6 +3,7 @@
 import json
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from functools import cache
 from typing import Annotated
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -14,6 +15,7 @@ from ninja.responses import NinjaJSONEncoder
 from ninja.security import APIKeyCookie, HttpBearer
 from pydantic import AfterValidator, PlainValidator, WithJsonSchema
 
+from punchcard.core.compiled import CompiledQuery
 from punchcard.studios.services import token_authenticate
 
 
@@ -168,7 +170,18 @@ def own_or_422(
     """
     if pk is None:
         return None
-    found = model.objects.for_studio(request.studio).live().filter(pk=pk).first()
+    found = _live_in_studio(model).first(studio_id=request.studio.id, pk=pk)
     if found is None:
         raise ValidationError({field: [message]})
     return found
+
+
+@cache
+def _live_in_studio(model) -> CompiledQuery:
+    # Every session logged looks its client (and package) up this way: 0.4 ms of Python each
+    # through the ORM, a tenth of the POST. The SQL is written once per model (see CompiledQuery).
+    return CompiledQuery(
+        lambda studio_id, pk: model.objects.for_studio(studio_id).live().filter(pk=pk)[:1],
+        studio_id=-1,
+        pk=-2,
+    )
