@@ -1,4 +1,5 @@
-"""{% id_url 'packages:detail' package.pk %}: `{% url %}` for the one-id URLs of long lists.
+"""{% id_url 'packages:detail' package.pk %}: `{% url %}` for the one-id URLs of long lists
+(and fixed_url for the argument-free ones that tags built in Python link to on every row).
 
 `{% url %}` walks the resolver on every call (0.05–0.1 ms); a list page links each of its rows
 two or three times. The URL of a view that takes one integer id is the same text around the id,
@@ -27,6 +28,16 @@ def _around_id(viewname: str, prefix: str) -> tuple[str, str]:
 def id_url(viewname: str, pk: int) -> str:
     head, tail = _around_id(viewname, get_script_prefix())
     return f"{head}{int(pk)}{tail}"
+
+
+@lru_cache(maxsize=128)
+def _reversed(viewname: str, prefix: str) -> str:
+    return reverse(viewname)
+
+
+def fixed_url(viewname: str) -> str:
+    """A URL without arguments, reversed once per view name and script prefix."""
+    return _reversed(viewname, get_script_prefix())
 
 
 register.simple_tag(id_url, name="id_url")

@@ -5,26 +5,20 @@ the dashboard shows eight and a search for a client up to twenty. training/_log_
 includes this tag, so every page gets the same markup.
 """
 
-from functools import lru_cache
-
 from django import template
 from django.template.defaulttags import CsrfTokenNode
-from django.urls import get_script_prefix, reverse
 from django.utils.html import format_html
 
+from punchcard.core.templatetags.links import fixed_url
+
 register = template.Library()
-
-
-@lru_cache(maxsize=8)
-def _quick_log_url(script_prefix: str) -> str:
-    return reverse("training:quick-log")
 
 
 @register.simple_tag(takes_context=True)
 def log_button(context, client, package=None, css_class=""):
     """Log a session for `client` (against `package`, else by the rule); htmx shows the result
     in #log-result, and without JavaScript the form posts and comes back to this page."""
-    url = _quick_log_url(get_script_prefix())
+    url = fixed_url("training:quick-log")
     package_input = (
         format_html('<input type="hidden" name="package" value="{}">', package.pk)
         if package
