@@ -2,7 +2,9 @@ import random
 from datetime import date, timedelta
 
 import pytest
+from django.db import connection
 from django.db.models import Q
+from django.test.utils import CaptureQueriesContext
 
 from punchcard.clients.tests.factories import ClientFactory
 from punchcard.core.compiled import CompiledQuery
@@ -47,7 +49,27 @@ def test_it_refuses_a_placeholder_that_is_not_a_parameter(studio):
     with pytest.raises(ValueError, match="day"):
         CompiledQuery(shaped, client_id=-5, day=date(1, 1, 7)).first(client_id=1, day=DAY)
     with pytest.raises(TypeError):
-        CompiledQuery(shaped, client_id="x", day=DAY)
+        CompiledQuery(shaped, client_id=1.5, day=DAY)
+
+
+def test_it_builds_select_related_objects_as_the_orm_does(studio):
+    """A string placeholder, and the related objects come loaded: no query to reach them."""
+    query = CompiledQuery(
+        lambda name: Package.objects.select_related("client__studio").filter(name=name)[:1],
+        name="\x00 no package is called this",
+    )
+    package = PackageFactory(studio=studio, name="Ten pack")
+    found = query.first(name="Ten pack")
+    by_orm = Package.objects.select_related("client__studio").get(pk=package.pk)
+    with CaptureQueriesContext(connection) as queries:
+        assert found.client == by_orm.client
+        assert found.client.studio == studio
+        assert found.__dict__.keys() == by_orm.__dict__.keys()
+        assert {k: v for k, v in found.__dict__.items() if k != "_state"} == {
+            k: v for k, v in by_orm.__dict__.items() if k != "_state"
+        }
+    assert len(queries) == 0
+    assert query.first(name="Eleven pack") is None
 
 
 def test_the_compiled_assignment_rule_picks_what_the_queryset_picks(owner):
