@@ -4,12 +4,16 @@
         [--studio large] [--runs 50] [--top 30] [--sort tottime]
 
 Runs on the benchmark studios (`make bench` generates them); an `/api/` path is asked with a bearer
-token, any other with the owner's session cookie, as the benchmark does.
+token, any other with the owner's session cookie, as the benchmark does. `POST /api/sessions` logs
+sessions as the benchmark's logging clients do (a random client, the rule picks the package); the
+sessions it logged are deleted and their packages recounted afterwards.
 """
 
 import argparse
 import cProfile
+import json
 import os
+import random
 import pstats
 import time
 
@@ -22,8 +26,36 @@ from django.db import connection  # noqa: E402
 from django.test import Client as TestClient  # noqa: E402
 
 from bench import generate  # noqa: E402
+from punchcard.clients.models import Client  # noqa: E402
 from punchcard.studios.models import User  # noqa: E402
 from punchcard.studios.services import token_issue  # noqa: E402
+from punchcard.training import counts  # noqa: E402
+from punchcard.training.models import TrainingSession  # noqa: E402
+
+MARKER = "bench-profile"
+
+
+def _session_poster(client, user, headers):
+    """A POST /api/sessions as the benchmark's logging clients send it."""
+    client_ids = list(
+        Client.objects.for_studio(user.membership.studio_id).live().values_list("id", flat=True)
+    )
+    rng = random.Random(7)
+
+    def post():
+        body = json.dumps({"client_id": rng.choice(client_ids), "notes": MARKER})
+        response = client.post("/api/sessions", body, content_type="application/json", **headers)
+        assert response.status_code == 201, response.content
+        return response
+
+    return post
+
+
+def _forget_posted() -> None:
+    rows = TrainingSession.objects.filter(notes=MARKER)
+    touched = set(rows.exclude(package=None).values_list("package_id", flat=True))
+    rows.delete()
+    counts.recount(touched)
 
 
 def main(argv=None) -> int:
@@ -42,7 +74,8 @@ def main(argv=None) -> int:
     api = TestClient(HTTP_HOST="127.0.0.1")  # no cookie: the token alone, as an integration would
 
     for path in args.paths:
-        is_api = path.startswith("/api/")
+        is_post = path.startswith("POST ")
+        is_api = is_post or path.startswith("/api/")
         client = api if is_api else web
         headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if is_api else {}
 
@@ -50,6 +83,10 @@ def main(argv=None) -> int:
             response = client.get(path, **headers)
             assert response.status_code == 200, (path, response.status_code)
             return response
+
+        if is_post:
+            assert path == "POST /api/sessions", "POST: only /api/sessions"
+            get = _session_poster(client, user, headers)
 
         for _ in range(3):
             get()
@@ -82,6 +119,8 @@ def main(argv=None) -> int:
             get()
         profiler.disable()
         pstats.Stats(profiler).sort_stats(args.sort).print_stats(args.top)
+        if is_post:
+            _forget_posted()
     return 0
 
 

@@ -468,11 +468,78 @@ def summary(results: dict) -> str:
     )
 
 
+def only_log(per_client: int) -> int:
+    """The logging throughput alone, with the load around it: for measuring a change to logging."""
+    target = Target("large-a")
+    connection.close()
+    server = Server()
+    try:
+        before = os.getloadavg()
+        # The machine's CPU is what limits the rate: say who spent it (warmed up first, so that
+        # the workers' and the database's connections exist when the counting starts).
+        log_throughput(server.port, target, 5)
+        connection.close()
+        spent = _cpu_seconds(server)
+        log = log_throughput(server.port, target, per_client)
+        spent = {who: after - spent.get(who, 0.0) for who, after in _cpu_seconds(server).items()}
+        after = os.getloadavg()
+    finally:
+        server.stop()
+    cpu_ms = {who: round(seconds * 1000 / log["created"], 2) for who, seconds in spent.items()}
+    print(json.dumps({"log": log, "cpu_ms_per_post": cpu_ms, "load": [before[0], after[0]]}))
+    return 0
+
+
+def _cpu_seconds(server: Server) -> dict:
+    """CPU seconds so far of this process (the clients), the gunicorn workers, and, on
+    PostgreSQL, the backends connected to the benchmark database."""
+    tick = os.sysconf("SC_CLK_TCK")
+
+    def of(pid) -> float:
+        try:
+            fields = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) / tick
+
+    times = os.times()
+    spent = {"clients": times.user + times.system}
+    workers = [pid for pid in _children(server.proc.pid)]
+    spent["gunicorn"] = sum(of(pid) for pid in workers) + of(server.proc.pid)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+                " AND pid <> pg_backend_pid()"
+            )
+            spent["postgresql"] = sum(of(pid) for (pid,) in cursor.fetchall())
+        connection.close()
+    return spent
+
+
+def _children(parent: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(stat[1]) == parent:
+                found.append(int(entry.name))
+    return found
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=100, help="timed requests per endpoint")
     parser.add_argument("--log-per-client", type=int, default=60, help="POSTs per client")
     parser.add_argument("--generate-only", action="store_true")
+    parser.add_argument(
+        "--only",
+        choices=["log"],
+        help="log: just the session-logging throughput (seconds, not minutes); nothing is saved",
+    )
     args = parser.parse_args(argv)
 
     vendor = connection.vendor
@@ -493,6 +560,9 @@ def main(argv=None) -> int:
         print(f"bench: data ready in {time.perf_counter() - started:.1f} s", flush=True)
     if args.generate_only:
         return 0
+
+    if args.only == "log":
+        return only_log(args.log_per_client)
 
     large, small = generate.find_studio("large-a"), generate.find_studio("small")
     assert large is not None and small is not None
