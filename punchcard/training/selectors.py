@@ -1,14 +1,16 @@
 """Reads for the dashboard and the sessions list: each a fixed number of queries."""
 
-from collections.abc import Iterator
-from contextlib import closing, contextmanager, nullcontext
-from datetime import datetime, time, timedelta
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
+from datetime import UTC, date, datetime, time, timedelta
 from itertools import chain, islice
 from typing import NamedTuple
+from weakref import WeakKeyDictionary
 
 from django.db import connection, transaction
-from django.db.models import Count, F, Func, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models import Count, Func, IntegerField, OuterRef, QuerySet, Subquery
 
+from punchcard.clients.models import Client
 from punchcard.core.dates import DateRange
 from punchcard.packages import forecast as pace
 from punchcard.packages.models import EXPIRING_SOON_DAYS, Package
@@ -72,7 +74,7 @@ class PackageRow:
         "id",
         "name",
         "client_id",
-        "client__name",
+        "client_name",
         "total_sessions",
         "sessions_used",
         "is_active",
@@ -110,28 +112,178 @@ class PackageRow:
 SESSION_STATUS_LABELS = dict(TrainingSession.Status.choices)
 
 
-def _session_rows(sessions: QuerySet) -> list[dict]:
+# SQL written once ------------------------------------------------------------------------------
+
+
+class _WrittenOnce:
+    """Querysets whose SQL the ORM writes once per connection, run with each call's values; the
+    rows come back as tuples, each column converted as the ORM's values_list() would.
+
+    Building and compiling the dashboard's five querysets was ~5 ms of Python on every visit, more
+    than running them. Each value that varies (the studio, a day, a time) is a named placeholder:
+    the queryset is built once with values no row has, and where each one lands among the SQL's
+    parameters is noted (CompiledQuery's idea, for rows of values and for datetimes too).
+
+    Several builds are read by one statement, UNION ALL, each row tagged with its build's index
+    in a last column: one round trip, not one a build.
+    """
+
+    def __init__(self, *builds: Callable[..., QuerySet], **placeholders):
+        self.builds = builds
+        self.placeholders = placeholders
+        self._written = WeakKeyDictionary()
+
+    @staticmethod
+    def _spelled(connection, value):
+        # As the lookups hand them to the database (SQLite gets dates and times as text).
+        if isinstance(value, datetime):
+            return connection.ops.adapt_datetimefield_value(value)
+        if isinstance(value, date):
+            return connection.ops.adapt_datefield_value(value)
+        return value
+
+    def _write(self, connection):
+        spelled = {n: self._spelled(connection, v) for n, v in self.placeholders.items()}
+        parts, slots = [], []
+        for index, build in enumerate(self.builds):
+            compiler = build(**self.placeholders).query.get_compiler(connection=connection)
+            sql, params = compiler.as_sql()
+            if len(self.builds) > 1:
+                sql = f"SELECT t{index}.*, {index} FROM ({sql}) t{index}"
+            parts.append(sql)
+            for param in params:
+                # PostgreSQL's integers come typed (psycopg's Int4, an int): kept for the values.
+                name = next(
+                    (n for n, v in spelled.items() if isinstance(param, type(v)) and param == v),
+                    None,
+                )
+                slots.append((name, type(param), None if name else param))
+        missing = set(self.placeholders) - {name for name, *_ in slots}
+        if missing:
+            raise ValueError(f"not plain parameters of the SQL: {sorted(missing)}")
+        # Every build has the same columns: the first one's converters serve them all.
+        columns = [column for column, *_ in compiler.select[: compiler.col_count]]
+        converters = compiler.get_converters(columns)
+        return " UNION ALL ".join(parts), slots, compiler, converters
+
+    def execute(self, cursor, **values):
+        """Run the statement on `cursor` (of the default connection); returns a function that
+        converts rows fetched from it."""
+        connection = cursor.db
+        written = self._written.get(connection)
+        if written is None:
+            written = self._written[connection] = self._write(connection)
+        sql, slots, compiler, converters = written
+        params = []
+        for name, kind, constant in slots:
+            if name is None:
+                params.append(constant)
+                continue
+            value = self._spelled(connection, values[name])
+            params.append(value if type(value) is kind else kind(value))
+        cursor.execute(sql, params)
+        if not converters:
+            return lambda rows: rows
+        return lambda rows: list(compiler.apply_converters(rows, converters))
+
+    def rows(self, **values) -> list:
+        with connection.cursor() as cursor:
+            convert = self.execute(cursor, **values)
+            return convert(cursor.fetchall())
+
+    def parts(self, **values) -> list[list]:
+        """The rows of each build, in the order of the builds (the tag column dropped)."""
+        found = [[] for _ in self.builds]
+        for row in self.rows(**values):
+            found[row[-1]].append(row[:-1])
+        return found
+
+
+# Values no row has: where each lands among the parameters is how the SQL is reused.
+_STUDIO = 918273645
+_DAY = date(2101, 1, 1)
+_TIMES = [datetime(2101, 2, n, tzinfo=UTC) for n in (1, 2, 3, 4, 5)]
+
+
+def _sessions(studio: int) -> QuerySet:
+    return TrainingSession.objects.for_studio(studio).live()
+
+
+SESSION_COLUMNS = ("id", "starts_at", "status", "duration_minutes", "client_id", "package_id")
+
+
+def _name_of(model, key: str) -> Subquery:
+    """The name of the row `key` points to, as a scalar subquery: PostgreSQL plans a join to
+    clients and packages in ~0.2 ms a table (the session tables' three parts spent 0.6 of their
+    1 ms there), a look-up by primary key in a few µs."""
+    return Subquery(model.objects.filter(pk=OuterRef(key)).order_by().values("name"))
+
+
+def _session_values(sessions: QuerySet) -> QuerySet:
+    return sessions.annotate(
+        client_name=_name_of(Client, "client_id"), package_name=_name_of(Package, "package_id")
+    ).values_list(*SESSION_COLUMNS, "client_name", "package_name")
+
+
+def _package_values(packages: QuerySet, *extra: str) -> QuerySet:
+    return packages.annotate(client_name=_name_of(Client, "client_id")).values_list(
+        *PackageRow.FIELDS, *extra
+    )
+
+
+_DASHBOARD_SESSIONS = _WrittenOnce(
+    # Today's, first ones first: one extra row tells whether there are more.
+    lambda studio, start, end, **_: _session_values(
+        _sessions(studio)
+        .filter(starts_at__gte=start, starts_at__lt=end)
+        .order_by("starts_at", "id")
+    )[: TODAY_ROWS + 1],
+    # Counted sessions without a package, of the last 30 days.
+    lambda studio, since, **_: _session_values(
+        _sessions(studio)
+        .filter(package__isnull=True, status__in=TrainingSession.COUNTED)
+        .filter(starts_at__gte=since)
+        .order_by("-starts_at", "-id")
+    )[:DASHBOARD_ROWS],
+    # Before today, newest first.
+    lambda studio, start, **_: _session_values(
+        _sessions(studio).filter(starts_at__lt=start).order_by("-starts_at", "-id")
+    )[:DASHBOARD_ROWS],
+    studio=_STUDIO,
+    start=_TIMES[0],
+    end=_TIMES[1],
+    since=_TIMES[2],
+)
+
+_NEAR_COMPLETION = _WrittenOnce(
+    lambda studio, today, threshold: _package_values(
+        Package.objects.for_studio(studio)
+        .near_completion(threshold, today)
+        .order_by("sessions_remaining", "id")
+    )[:DASHBOARD_ROWS],
+    studio=_STUDIO,
+    today=_DAY,
+    threshold=_STUDIO + 1,
+)
+
+
+def _by_time(row: tuple):
+    return row[1], row[0]  # starts_at, id
+
+
+def _session_rows(rows: list[tuple]) -> list[dict]:
     """Sessions as the dashboard's tables show them (core/_dashboard_sessions.html): dicts of
     the shown fields, not model instances with their clients and packages."""
-    rows = list(
-        sessions.values(
-            "id",
-            "starts_at",
-            "status",
-            "duration_minutes",
-            "client_id",
-            "package_id",
-            client_name=F("client__name"),
-            package_name=F("package__name"),
-        )
-    )
-    for row in rows:
-        row["status_label"] = SESSION_STATUS_LABELS[row["status"]]
-    return rows
+    keys = (*SESSION_COLUMNS, "client_name", "package_name")
+    sessions = [dict(zip(keys, row, strict=True)) for row in rows]
+    for session in sessions:
+        session["status_label"] = SESSION_STATUS_LABELS[session["status"]]
+    return sessions
 
 
 def dashboard(*, studio: Studio) -> dict:
-    """Everything the dashboard shows, in five queries (the sign-in adds its own).
+    """Everything the dashboard shows, in three statements (the sign-in adds its own): the
+    packages near completion, the forecast's candidates, and the three session tables at once.
 
     "Expiring in the next 14 days" is the head of the forecast's candidates (the same order, and
     a 60-day horizon holds the 14 days), so it costs no query of its own. Rows are plain values
@@ -143,34 +295,26 @@ def dashboard(*, studio: Studio) -> dict:
         unused = will_expire_unused(studio=studio, today=today, candidates=chain(head, candidates))
     soon = today + timedelta(days=EXPIRING_SOON_DAYS)
     start, end = day_bounds(studio, today)
-    sessions = TrainingSession.objects.for_studio(studio).live()
-    today_sessions = _session_rows(
-        sessions.filter(starts_at__gte=start, starts_at__lt=end).order_by("starts_at", "id")[
-            : TODAY_ROWS + 1
-        ]
+    today_sessions, uncovered, recent = _DASHBOARD_SESSIONS.parts(
+        studio=studio.pk, start=start, end=end, since=start - timedelta(days=30)
     )
-    near_completion = (
-        Package.objects.for_studio(studio)
-        .near_completion(studio.low_balance_threshold, today)
-        .order_by("sessions_remaining", "id")
-        .values_list(*PackageRow.FIELDS)
+    # A subquery's ORDER BY need not survive UNION ALL: each part is sorted again (46 rows).
+    today_sessions.sort(key=_by_time)
+    uncovered.sort(key=_by_time, reverse=True)
+    recent.sort(key=_by_time, reverse=True)
+    near_completion = _NEAR_COMPLETION.rows(
+        studio=studio.pk, today=today, threshold=studio.low_balance_threshold
     )
     return {
         "today": today,
-        "near_completion": [PackageRow(row) for row in near_completion[:DASHBOARD_ROWS]],
+        "near_completion": [PackageRow(row) for row in near_completion],
         "expiring_soon": [c.package for c in head if c.expiry_date <= soon],
-        "uncovered": _session_rows(
-            sessions.filter(package__isnull=True, status__in=TrainingSession.COUNTED)
-            .filter(starts_at__gte=start - timedelta(days=30))
-            .order_by("-starts_at", "-id")[:DASHBOARD_ROWS]
-        ),
+        "uncovered": _session_rows(uncovered),
         # A chain logs hundreds a day: show the first ones, and link to the rest (one extra row
         # tells whether there are more, without a count).
-        "today_sessions": today_sessions[:TODAY_ROWS],
+        "today_sessions": _session_rows(today_sessions[:TODAY_ROWS]),
         "today_more": len(today_sessions) > TODAY_ROWS,
-        "recent_sessions": _session_rows(
-            sessions.filter(starts_at__lt=start).order_by("-starts_at", "-id")[:DASHBOARD_ROWS]
-        ),
+        "recent_sessions": _session_rows(recent),
         "will_expire_unused": unused,
     }
 
@@ -250,10 +394,34 @@ def _read_as_consumed():
     return nullcontext()
 
 
+def _candidates(studio: int, today, horizon, window_start, window_end) -> QuerySet:
+    return _package_values(
+        Package.objects.for_studio(studio)
+        .usable(today)
+        .filter(expiry_date__gte=today, expiry_date__lte=horizon)
+        .with_frozen_until(today)
+        .annotate(window_count=_sessions_of_holder(studio, window_start, window_end))
+        .order_by("expiry_date", "id"),
+        "window_count",
+        "frozen_until",
+    )[:FORECAST_CANDIDATES]
+
+
+_CANDIDATES = _WrittenOnce(
+    _candidates,
+    studio=_STUDIO,
+    today=_DAY,
+    horizon=date(2101, 1, 2),
+    window_start=_TIMES[3],
+    window_end=_TIMES[4],
+)
+
+
 @contextmanager
 def forecast_candidates(*, studio: Studio, today) -> Iterator[Iterator["Candidate"]]:
     """Usable packages expiring within the horizon, soonest first (at most FORECAST_CANDIDATES),
-    each with its holder's counted sessions in the pace window. One query, read as consumed:
+    each with its holder's counted sessions in the pace window and the end of a freeze that
+    covers today. One query, read as consumed:
 
         with forecast_candidates(studio=studio, today=today) as candidates: ...
 
@@ -267,31 +435,41 @@ def forecast_candidates(*, studio: Studio, today) -> Iterator[Iterator["Candidat
     plain values (PackageRow) of the few fields shown: 200 model instances and their clients
     cost 6-15 ms.
     """
-    rows = (
-        Package.objects.for_studio(studio)
-        .usable(today)
-        .filter(
-            expiry_date__gte=today,
-            expiry_date__lte=today + timedelta(days=FORECAST_HORIZON_DAYS),
-        )
-        .annotate(window_count=recent_sessions_of_holder(studio, today))
-        .order_by("expiry_date", "id")
-        .values_list(*PackageRow.FIELDS, "window_count")
-    )
-    read = rows[:FORECAST_CANDIDATES].iterator(chunk_size=2 * DASHBOARD_ROWS)
-    # Closed after the transaction ends: PostgreSQL's cursor went with it, so no CLOSE is sent.
-    with closing(read), _read_as_consumed():
-        yield map(Candidate, read)
+    window_start, window_end = pace_window(studio, today)
+    cursor = None
+    try:
+        with _read_as_consumed():
+            cursor = connection.chunked_cursor()
+            convert = _CANDIDATES.execute(
+                cursor,
+                studio=studio.pk,
+                today=today,
+                horizon=today + timedelta(days=FORECAST_HORIZON_DAYS),
+                window_start=window_start,
+                window_end=window_end,
+            )
+            yield map(Candidate, _read_in_chunks(cursor, convert))
+    finally:
+        # Closed after the transaction ends: PostgreSQL's cursor went with it, so no CLOSE is sent.
+        if cursor is not None:
+            cursor.close()
+
+
+def _read_in_chunks(cursor, convert, size: int = 2 * DASHBOARD_ROWS):
+    while rows := cursor.fetchmany(size):
+        yield from convert(rows)
 
 
 class Candidate:
-    """One forecast candidate: the package as the dashboard lists it, and its holder's count."""
+    """One forecast candidate: the package as the dashboard lists it, its holder's count, and
+    the day its pace starts: today, or the day after a freeze that covers today."""
 
-    __slots__ = ("package", "window_count")
+    __slots__ = ("package", "window_count", "resumes")
 
     def __init__(self, row: tuple):
         self.package = PackageRow(row)
-        self.window_count = row[-1]
+        self.window_count, frozen_until = row[-2:]
+        self.resumes = frozen_until + timedelta(days=1) if frozen_until else None
 
     @property
     def expiry_date(self):
@@ -306,7 +484,8 @@ def will_expire_unused(*, studio: Studio, today, candidates=None) -> list[dict]:
     """Active packages expiring within the horizon that the client's pace will not use up in time.
 
     Soonest expiry first, at most DASHBOARD_ROWS; each a dict with the package and its forecast.
-    Reads `candidates` (by default forecast_candidates) only as far as it needs.
+    Reads `candidates` (by default forecast_candidates) only as far as it needs. A frozen
+    package's pace starts the day after its freeze, as on the package and client pages.
     """
     if candidates is None:
         with forecast_candidates(studio=studio, today=today) as candidates:
@@ -315,7 +494,7 @@ def will_expire_unused(*, studio: Studio, today, candidates=None) -> list[dict]:
     for candidate in candidates:
         found = pace.forecast_from_count(
             candidate.window_count,
-            today=today,
+            today=candidate.resumes or today,
             remaining=candidate.remaining,
             expiry_date=candidate.expiry_date,
         )
@@ -329,7 +508,10 @@ def will_expire_unused(*, studio: Studio, today, candidates=None) -> list[dict]:
 def recent_sessions_of_holder(studio: Studio, today) -> Subquery:
     """For a package queryset's annotate(): its holder's counted sessions in the forecast window
     (recent_session_counts as a correlated count, so the package's own query brings it)."""
-    start, end = pace_window(studio, today)
+    return _sessions_of_holder(studio, *pace_window(studio, today))
+
+
+def _sessions_of_holder(studio, start: datetime, end: datetime) -> Subquery:
     in_window = (
         TrainingSession.objects.for_studio(studio)
         .counted()
