@@ -1,5 +1,6 @@
-"""{% id_url 'packages:detail' package.pk %}: `{% url %}` for the one-id URLs of long lists
-(and fixed_url for the argument-free ones that tags built in Python link to on every row).
+"""{% id_url 'packages:detail' package.pk %}: `{% url %}` for the one-id URLs of long lists, and
+{% fixed_url 'packages:list' %} for the argument-free ones (the menu every page shows, and the
+links that tags built in Python put on every row).
 
 `{% url %}` walks the resolver on every call (0.05–0.1 ms); a list page links each of its rows
 two or three times. The URL of a view that takes one integer id is the same text around the id,
@@ -41,3 +42,4 @@ def fixed_url(viewname: str) -> str:
 
 
 register.simple_tag(id_url, name="id_url")
+register.simple_tag(fixed_url, name="fixed_url")

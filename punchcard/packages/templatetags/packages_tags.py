@@ -146,3 +146,23 @@ def package_rows(context, packages) -> str:
             f"<td>{expiry}</td></tr>\n"
         )
     return SafeString("".join(rows))
+
+
+SORT_HINTS = {
+    "ascending": (" ▲", " (sorted ascending, select to sort descending)"),
+    "descending": (" ▼", " (sorted descending, select to sort ascending)"),
+    None: ("", " (select to sort)"),
+}
+
+
+@register.simple_tag
+def sort_link(column: dict) -> str:
+    """{% sort_link columns.client %}: a sortable column header's link; column is one of
+    views._sort_columns ({label, aria_sort, url}). The arrow is for the eye, the words for
+    screen readers."""
+    url, (arrow, hint) = escape(column["url"]), SORT_HINTS[column["aria_sort"]]
+    return SafeString(
+        f'<a class="sort-link" href="{url}" hx-get="{url}" hx-target="#package-results"'
+        f' hx-push-url="true">{escape(column["label"])}<span aria-hidden="true"'
+        f' class="sort-arrow">{arrow}</span><span class="visually-hidden">{hint}</span></a>'
+    )
