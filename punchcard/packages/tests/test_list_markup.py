@@ -10,6 +10,7 @@ from django.template import Context, Template
 from django.urls import reverse
 from django.utils import timezone
 
+from punchcard.packages.forms import PackageFilterForm
 from punchcard.packages.models import Package
 from punchcard.packages.tests.factories import PackageFactory
 
@@ -92,3 +93,21 @@ def test_list_page_links_each_row_and_sorts_by_words(owner):
         'aria-sort="descending"' in html and "(sorted descending, select to sort ascending)" in html
     )
     assert f'href="{reverse("analytics:dashboard")}"' in html  # base.html's menu, for the owner
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {},
+        {"status": "expired", "active": "no", "include_deleted": "on"},
+        {"status": "x", "active": "?"},
+    ],
+)
+def test_filter_fields_say_what_django_widgets_say(query):
+    form = PackageFilterForm(query, is_owner=True)
+    for name in ("status", "active", "include_deleted"):
+        built = render("{% load packages_tags %}{% filter_field field %}", field=form[name])
+        assert squeeze(built) == squeeze(str(form[name])), name
+    assert ("selected>Expired</option>" in str(form["status"])) is (
+        query.get("status") == "expired"
+    )
