@@ -1,5 +1,6 @@
 from datetime import date, datetime
 
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
 
@@ -10,12 +11,14 @@ from punchcard.core.api import (
     PageIn,
     SafeStr,
     ValidationErrorOut,
+    json_value,
     own_or_422,
     paginate,
+    rendered,
 )
 from punchcard.core.dates import DateRange
 from punchcard.packages.models import Package
-from punchcard.packages.present import package_dict
+from punchcard.packages.present import package_json
 from punchcard.packages.schemas import PackageOut
 from punchcard.training import services
 from punchcard.training.models import TrainingSession
@@ -79,14 +82,29 @@ def _get_session(request, session_id: int) -> TrainingSession:
     )
 
 
-def _logged_out(request, logged: services.LoggedSession) -> dict:
-    session = logged.session
-    package = (
-        package_dict(logged.package, studio=request.studio, today=request.studio.today())
-        if logged.package
-        else None
+def _logged_out(request, logged: services.LoggedSession, status: int = 200) -> HttpResponse:
+    """A LoggedSessionOut, written as the API writes it, without pydantic's pass over what it
+    was built for: that pass was a tenth of a logged session's Python. Held to the bytes the
+    schema gives by test_logged_answer_is_byte_for_byte_what_its_schema_gives."""
+    session, package = logged.session, logged.package
+    studio = request.studio
+    return rendered(
+        {
+            "id": session.id,
+            "client_id": session.client_id,
+            "package_id": session.package_id,
+            "starts_at": json_value(session.starts_at),
+            "duration_minutes": session.duration_minutes,
+            "status": session.status,
+            "notes": session.notes,
+            "created_at": json_value(session.created_at),
+            "package": package_json(package, studio=studio, today=studio.today())
+            if package
+            else None,
+            "warnings": logged.warnings,
+        },
+        status=status,
     )
-    return {**SessionOut.from_orm(session).dict(), "package": package, "warnings": logged.warnings}
 
 
 @router.get("", response={200: SessionList, **ERRORS})
@@ -119,7 +137,7 @@ def session_create(request, payload: SessionIn):
         status=payload.status,
         notes=payload.notes,
     )
-    return Status(201, _logged_out(request, logged))
+    return _logged_out(request, logged, status=201)
 
 
 @router.get("/{int:session_id}", response={200: SessionOut, **ERRORS})

@@ -1,3 +1,4 @@
+import json
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -259,6 +260,62 @@ def test_a_given_package_is_answered_as_stored_not_as_the_caller_read_it(owner, 
     logged = services.session_log(studio=owner.studio, actor=None, client=ana, package=stale)
     assert (logged.package.name, logged.package.sessions_used) == ("Renamed", 1)
     assert logged.warnings == ["package_inactive"]
+
+
+@pytest.mark.parametrize(
+    ("case", "starts_at"),
+    [
+        ("by_rule", None),
+        ("none", None),
+        ("given", "2026-11-20T09:30:15.123456+02:00"),
+        ("frozen", "2026-11-24T06:00:00-05:00"),
+        ("cancelled", "2026-11-23T23:59:59.999999Z"),
+    ],
+)
+def test_logged_answer_is_byte_for_byte_what_its_schema_gives(owner, ana, case, starts_at):
+    """The answer skips pydantic's pass over its output (core.api.rendered): it must be the very
+    bytes that pass gave, from the same objects (offsets, milliseconds, enums, nulls)."""
+    from django.test import RequestFactory
+    from ninja.responses import NinjaJSONEncoder
+
+    from punchcard.packages import services as package_services
+    from punchcard.packages.present import package_dict
+    from punchcard.training import api, services
+    from punchcard.training.api import LoggedSessionOut, SessionOut
+
+    package = None
+    if case != "none":
+        package = PackageFactory(studio=owner.studio, client=ana, expiry_date=date(2027, 1, 1))
+    if case == "frozen":
+        package_services.package_freeze(
+            package=package, actor=owner.user, starts_on=TODAY, ends_on=TODAY + timedelta(days=3)
+        )
+    logged = services.session_log(
+        studio=owner.studio,
+        actor=owner.user,
+        client=ana,
+        package=package if case in ("given", "cancelled") else None,
+        starts_at=datetime.fromisoformat(starts_at) if starts_at else None,
+        status=TrainingSession.Status.CANCELLED if case == "cancelled" else "no_show",
+        notes='  Knee \u00e9 "ok"  ',
+    )
+    request = RequestFactory().post("/api/sessions")
+    request.studio = owner.studio
+    response = api._logged_out(request, logged, status=201)
+    through_schema = {
+        **SessionOut.from_orm(logged.session).dict(),
+        "package": package_dict(logged.package, studio=owner.studio, today=TODAY)
+        if logged.package
+        else None,
+        "warnings": logged.warnings,
+    }
+    expected = json.dumps(
+        LoggedSessionOut.model_validate(through_schema).model_dump(), cls=NinjaJSONEncoder
+    )
+    assert response.status_code == 201
+    assert response["Content-Type"] == "application/json; charset=utf-8"
+    assert response.content.decode() == expected
+    assert (logged.package is None) == (case == "none")
 
 
 @pytest.mark.parametrize("given", [False, True])
