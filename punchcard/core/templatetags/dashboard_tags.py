@@ -25,7 +25,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 from punchcard.core.templatetags.links import fixed_url, id_url
-from punchcard.core.templatetags.short_dates import day_month_in, day_time_in
+from punchcard.core.templatetags.short_dates import day_label_in, day_month_in
 from punchcard.packages.templatetags.packages_tags import package_state_on, progress
 from punchcard.training.templatetags.training_tags import log_button_html
 
@@ -54,11 +54,19 @@ def session_rows(context, sessions, show_client: bool = True, show_package: bool
     zone, language = timezone.get_current_timezone(), get_language()
     client_url, package_url = _url_of("clients:detail"), _url_of("packages:detail")
     edit_url = _url_of("training:edit")
+    days, statuses = {}, {}  # a day's labels and a status's cell: the same on many rows
     rows = []
     for s in sessions:
         client = escape(s["client_name"])
         starts_at = s["starts_at"].astimezone(zone)
-        row = [f'<tr><td class="nowrap">{escape(day_time_in(starts_at, language))}</td>']
+        day = starts_at.date()
+        if day not in days:
+            days[day] = (
+                escape(day_month_in(day, language)),
+                escape(day_label_in(day, language)),
+            )
+        day_month, weekday = days[day]
+        row = [f'<tr><td class="nowrap">{weekday}, {starts_at:%H:%M}</td>']
         if show_client:
             row.append(f'<td><a href="{client_url(s["client_id"])}">{client}</a></td>')
         if show_package and s["package_id"] is None:
@@ -67,14 +75,17 @@ def session_rows(context, sessions, show_client: bool = True, show_package: bool
             row.append(
                 f'<td><a href="{package_url(s["package_id"])}">{escape(s["package_name"])}</a></td>'
             )
-        badge = BADGES.get(s["status"], "badge-warn")
-        note = NOT_COUNTED if s["status"] == "cancelled" else ""
-        day = escape(day_month_in(starts_at, language))
+        status = s["status"]
+        if status not in statuses:
+            badge = BADGES.get(status, "badge-warn")
+            note = NOT_COUNTED if status == "cancelled" else ""
+            label = escape(s["status_label"])
+            statuses[status] = f'<td><span class="badge {badge}">{label}</span>{note}</td>'
         row.append(
-            f'<td><span class="badge {badge}">{escape(s["status_label"])}</span>{note}</td>'
+            f"{statuses[status]}"
             f'<td class="hide-sm">{s["duration_minutes"]} min</td>'
             f'<td><a href="{edit_url(s["id"])}?next={back}">Edit'
-            f'<span class="visually-hidden"> session of {client} on {day}</span></a></td></tr>'
+            f'<span class="visually-hidden"> session of {client} on {day_month}</span></a></td></tr>'
         )
         rows.append("".join(row))
     return mark_safe("\n".join(rows))
