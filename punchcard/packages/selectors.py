@@ -65,7 +65,8 @@ class PageQuerySet(PackageQuerySet):
     skips; the ids alone come from an index. So a slice becomes
     `WHERE id IN (SELECT id … ORDER BY … LIMIT 50 OFFSET 24950) ORDER BY …`: still one query,
     the same rows in the same order, and only the 50 shown are read and joined. A page's packages
-    carry `client_name`; the whole list (CSV export) has its clients loaded instead.
+    carry `client_name`; the whole list (CSV export) has its clients loaded instead. Fields
+    deferred on the list stay deferred on its pages.
     """
 
     # (studio id, the WHERE it was marked with): set by package_list on the unfiltered live list.
@@ -108,11 +109,13 @@ class PageQuerySet(PackageQuerySet):
         ids = QuerySet.__getitem__(ids, k)
         # The client's name as a column rather than a Client built per row: a page needs nothing
         # else of it, and 50 model instances were a fifth of a list request's Python.
-        return (
+        page = (
             Package.objects.filter(pk__in=ids)
             .annotate(client_name=F("client__name"))
             .order_by(*self.query.order_by)
         )
+        deferred, is_defer = self.query.deferred_loading
+        return page.defer(*deferred) if deferred and is_defer else page
 
 
 def package_list(*, studio: Studio, filters: PackageFilters, today: date) -> QuerySet:

@@ -31,6 +31,13 @@ def id_url(viewname: str, pk: int) -> str:
     return f"{head}{int(pk)}{tail}"
 
 
+def id_urls(viewname: str):
+    """id_url for the many ids of one list, the look-ups done once: `url = id_urls(name)`,
+    then `url(pk)` for each row."""
+    head, tail = _around_id(viewname, get_script_prefix())
+    return lambda pk: f"{head}{int(pk)}{tail}"
+
+
 @lru_cache(maxsize=128)
 def _reversed(viewname: str, prefix: str) -> str:
     return reverse(viewname)

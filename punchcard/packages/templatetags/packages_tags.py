@@ -10,7 +10,7 @@ from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString
 
 from punchcard.core import money as money_helpers
-from punchcard.core.templatetags.links import id_url
+from punchcard.core.templatetags.links import id_urls
 from punchcard.packages.models import Package
 
 register = template.Library()
@@ -103,9 +103,17 @@ def progress(package: Package, state: PackageState, big: bool = False, flags: bo
     return progress_html(package, state, big=big, flags=flags)
 
 
-def _day(value: date) -> str:
-    """`{{ value|date:"j M Y" }}` ("24 Nov 2026"), without the date filter's format look-ups."""
-    return f"{value.day} {MONTHS_3[value.month].title()} {value.year:04d}"
+def _day_formatter():
+    """`{{ value|date:"j M Y" }}` ("24 Nov 2026") for many dates, the month names looked up once
+    rather than through the date filter's format machinery on every row."""
+    months = {}
+
+    def day(value: date) -> str:
+        if (month := months.get(value.month)) is None:
+            month = months[value.month] = MONTHS_3[value.month].title()
+        return f"{value.day} {month} {value.year:04d}"
+
+    return day
 
 
 @register.simple_tag(takes_context=True)
@@ -118,6 +126,8 @@ def package_rows(context, packages) -> str:
     studio = context["studio"]
     today = context.get("today") or studio.today()
     threshold, currency = studio.low_balance_threshold, studio.currency or "USD"
+    client_url, package_url = id_urls("clients:detail"), id_urls("packages:detail")
+    day = _day_formatter()
     rows = []
     for package in packages:
         state = package_state_on(package, today=today, threshold=threshold)
@@ -128,7 +138,7 @@ def package_rows(context, packages) -> str:
         if state.expiring_soon:
             badges += ' <span class="badge badge-warn">Expiring soon</span>'
         if expiry := package.expiry_date:
-            expiry = f'<time datetime="{expiry.isoformat()}">{_day(expiry)}</time>'
+            expiry = f'<time datetime="{expiry.isoformat()}">{day(expiry)}</time>'
         else:
             expiry = '<span class="muted">No expiry</span>'
         total = money_helpers.format_money(package.total_value_cents, currency)
@@ -136,9 +146,9 @@ def package_rows(context, packages) -> str:
         deleted = ' class="is-deleted"' if package.deleted_at else ""
         rows.append(
             f"<tr{deleted}>"
-            f'<td><a href="{id_url("clients:detail", package.client_id)}">'
+            f'<td><a href="{client_url(package.client_id)}">'
             f"{escape(package.client_name)}</a></td>"
-            f'<td><a href="{id_url("packages:detail", package.pk)}">{escape(package.name)}</a>'
+            f'<td><a href="{package_url(package.pk)}">{escape(package.name)}</a>'
             f"{primary}</td>"
             f"<td>{progress_html(package, state, flags=False)}</td>"
             f"<td>{badges}</td>"
