@@ -8,6 +8,8 @@ from django.db.models import (
     Case,
     Count,
     F,
+    Func,
+    IntegerField,
     OuterRef,
     Q,
     QuerySet,
@@ -22,7 +24,7 @@ from punchcard.clients.models import Client
 from punchcard.core import money
 from punchcard.packages.models import Package, PackageQuerySet, PackageType, Transfer
 from punchcard.studios import tallies
-from punchcard.studios.models import Studio
+from punchcard.studios.models import Studio, StudioTally
 
 SORTS = {
     "client": ("client__name", "client_id"),
@@ -58,6 +60,14 @@ def _order(sort: str) -> list:
     return order
 
 
+class _RowCount(Func):
+    """COUNT(*) as a plain scalar subquery's column, with no GROUP BY (which Count() adds in a
+    subquery of values)."""
+
+    template = "COUNT(*)"
+    output_field = IntegerField()
+
+
 class PageQuerySet(PackageQuerySet):
     """A list whose slices (the page the API and the pages ask for) find the page's ids first.
 
@@ -83,13 +93,34 @@ class PageQuerySet(PackageQuerySet):
         Any filter added since package_list (the WHERE no longer equal) counts the rows instead,
         as does a studio without a tally.
         """
-        if self._tally_of is not None and self._result_cache is None and not self.query.is_sliced:
-            studio_id, where = self._tally_of
-            if self.query.where == where:
-                stored = tallies.live_packages(studio_id)
-                if stored is not None:
-                    return stored
+        if self._uses_tally():
+            stored = tallies.live_packages(self._tally_of[0])
+            if stored is not None:
+                return stored
         return super().count()
+
+    def _uses_tally(self) -> bool:
+        return (
+            self._tally_of is not None
+            and self._result_cache is None
+            and not self.query.is_sliced
+            and self.query.where == self._tally_of[1]
+        )
+
+    def page_and_count(self, start: int, stop: int) -> tuple[list[Package], int | None]:
+        """The rows [start:stop] and count() of the whole list, read by one query.
+
+        The count rides on the page as a scalar subquery (computed once, not per row): one round
+        trip fewer on every page. None for the count when the page has no rows (past the end or
+        an empty list), or when the studio has no tally to read: ask count() then.
+        """
+        if self._uses_tally():
+            # The stored count (see count()); NULL when the studio has no tally row.
+            total = StudioTally.objects.filter(pk=self._tally_of[0]).values("live_packages")
+        else:
+            total = self.order_by().annotate(n=_RowCount()).values("n")
+        rows = list(self[start:stop].annotate(list_count=Subquery(total)))
+        return rows, (rows[0].list_count if rows else None)
 
     def __getitem__(self, k):
         if (

@@ -170,6 +170,25 @@ def _list_filters(request: HttpRequest):
     return filters, form, client, ignored
 
 
+class ListPaginator(Paginator):
+    """Reads a page and the list's count by one query (selectors.PageQuerySet.page_and_count):
+    one database round trip fewer per page. A page past the end, or of an empty list, goes
+    Django's way: count first, then the last page."""
+
+    def get_page(self, number):
+        try:
+            number = int(number)
+        except (TypeError, ValueError):
+            number = 1  # as Django's Paginator: no number or not a whole one is the first page
+        if number >= 1:
+            start = (number - 1) * self.per_page
+            rows, count = self.object_list.page_and_count(start, start + self.per_page)
+            if count is not None:
+                self.__dict__["count"] = count  # Paginator.count is a cached_property
+                return self._get_page(rows, number, self)
+        return super().get_page(number)
+
+
 def _query(params: QueryDict, *, keep_page: bool = False, **changes) -> str:
     """The current query string with some keys changed (None drops one); keeps the filters.
 
@@ -213,7 +232,7 @@ def package_list(request: HttpRequest) -> HttpResponse:
     studio, today = request.studio, request.studio.today()
     filters, form, client, ignored = _list_filters(request)
     packages = selectors.package_list(studio=studio, filters=filters, today=today)
-    page = Paginator(packages.defer(*LIST_UNSHOWN), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = ListPaginator(packages.defer(*LIST_UNSHOWN), PAGE_SIZE).get_page(request.GET.get("page"))
     filtered = any(
         [
             filters.client_id,

@@ -5,8 +5,10 @@ import re
 from datetime import date, timedelta
 
 import pytest
+from django.db import connection
 from django.db.models import F
 from django.template import Context, Template
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -111,3 +113,43 @@ def test_filter_fields_say_what_django_widgets_say(query):
     assert ("selected>Expired</option>" in str(form["status"])) is (
         query.get("status") == "expired"
     )
+
+
+# The page and its count by one query (views.ListPaginator) ---------------------------------------
+
+
+def page_of(owner, **query):
+    response = owner.web.get(reverse("packages:list"), query)
+    return response.context["page"], response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("asked", "shown"), [("2", 2), ("9", 3), ("0", 3), ("-1", 3), ("x", 1), ("2.0", 1)]
+)
+def test_list_pages_like_django_paginator(owner, asked, shown):
+    PackageFactory.create_batch(60, studio=owner.studio)  # 3 pages of 25
+    page, html = page_of(owner, page=asked)
+    assert page.number == shown and page.paginator.count == 60
+    assert f"Page {shown} of 3" in html and "60 packages" in html
+
+
+def test_list_count_rides_on_the_page_with_and_without_a_tally(owner):
+    from punchcard.studios import tallies
+
+    PackageFactory.create_batch(30, studio=owner.studio, name="Bulk")
+    PackageFactory.create_batch(3, studio=owner.studio, name="Odd", is_active=False)
+    PackageFactory(studio=owner.studio, deleted_at=timezone.now())
+    assert page_of(owner)[0].paginator.count == 33  # no tally row: counted
+    tallies.recount([owner.studio.pk])
+    assert page_of(owner, sort="client")[0].paginator.count == 33  # the tally
+    assert page_of(owner, active="no")[0].paginator.count == 3
+    assert page_of(owner, include_deleted="on")[0].paginator.count == 34
+    assert "No package matches" in page_of(owner, q="nothing like it")[1]
+
+
+def test_list_count_and_rows_come_by_one_query(owner):
+    PackageFactory.create_batch(30, studio=owner.studio, is_active=False)
+    with CaptureQueriesContext(connection) as captured:
+        owner.web.get(reverse("packages:list"), {"active": "no"})
+    reads = [q["sql"] for q in captured.captured_queries if "packages_package" in q["sql"]]
+    assert len(reads) == 1 and "COUNT(*)" in reads[0]
