@@ -1,113 +1,178 @@
-"""Querysets whose SQL the ORM writes once per connection: for the few statements on a hot path.
+"""Querysets whose SQL the ORM writes once per connection: for the statements on a hot path.
 
 Django builds and compiles a queryset again on every run. For the rule that picks a new session's
 package that was 1.4 of the 1.7 ms of Python the query cost, on every session logged; for the
-bearer-token check (a three-table join) 0.7 of every API call's Python. A CompiledQuery builds its
-queryset once, with placeholder values that no row has, notes where each placeholder landed among
-the SQL's parameters, and from then on runs that SQL with the call's values. Rows become
-instances the way the ORM's own iterator makes them (select_related objects included, each
-column converted as the ORM would), so the queryset stays the one description of the query.
+bearer-token check (a three-table join) 0.7 ms of every API call; for the dashboard's five
+querysets ~5 ms a visit, more than running them. A compiled query builds its queryset once, with
+placeholder values that no row has, notes where each placeholder landed among the SQL's
+parameters, and from then on runs that SQL with the call's values. The queryset stays the one
+description of the query:
+
+- CompiledQuery gives model instances, made as the ORM's own iterator makes them (select_related
+  objects included, each column converted as the ORM would);
+- CompiledRows gives the tuples of values_list() querysets, and reads several of them in one
+  statement (UNION ALL): one round trip, not one a queryset.
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from weakref import WeakKeyDictionary
 
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Model, QuerySet
 from django.db.models.query import get_related_populators
 
-PLACEHOLDER_TYPES = (int, str, date)
+PLACEHOLDER_TYPES = (int, str, date, datetime)
+
+
+def _spelled(connection, value):
+    # As lookups hand values to the database (SQLite gets dates and times as text).
+    if isinstance(value, datetime):
+        return connection.ops.adapt_datetimefield_value(value)
+    if isinstance(value, date):
+        return connection.ops.adapt_datefield_value(value)
+    return value
 
 
 @dataclass(frozen=True)
-class _Compiled:
+class _Statement:
     sql: str
-    slots: list  # per parameter: (name of the call's value, None) or (None, a constant)
-    model: type[Model]
-    fields: slice  # the model's own columns in a row
-    init_list: list[str]
-    populators: list  # select_related objects, as ModelIterable fills them
-    converters: list  # (position, converter functions, expression)
-    annotations: dict  # name -> position
+    # Per parameter: (name of the call's value, its type as the SQL had it, None), or
+    # (None, None, a constant). PostgreSQL's integers can come typed (psycopg's Int4, an int).
+    slots: list
+    compiler: object  # of the (first) queryset: what its rows are and how to convert them
 
 
-class CompiledQuery:
-    def __init__(self, build: Callable[..., QuerySet], **placeholders: int | str | date):
-        """`build(**values)` returns the queryset. Each value must reach the SQL as a plain
-        parameter (an id, a hash, a date), which is checked when it is first compiled."""
+class _Compiled:
+    def __init__(self, *builds: Callable[..., QuerySet], **placeholders):
+        """Each `build(**values)` returns a queryset; each value must reach the SQL as a plain
+        parameter (an id, a hash, a day, a time), which is checked when it is first compiled."""
         for name, value in placeholders.items():
             if type(value) not in PLACEHOLDER_TYPES:
-                raise TypeError(f"{name}: only ints, strings and dates can be placeholders")
-        self.build = build
+                raise TypeError(f"{name}: only ints, strings, dates and times can be placeholders")
+        self.builds = builds
         self.placeholders = placeholders
-        # Per connection (each thread has its own): the converters are the connection's methods.
-        self._compiled = WeakKeyDictionary()
+        # Per connection (each thread has its own): converters are the connection's methods.
+        self._statements = WeakKeyDictionary()
 
-    def _compile(self, alias: str) -> _Compiled:
-        connection = connections[alias]
-        queryset = self.build(**self.placeholders)
-        compiler = queryset.query.get_compiler(alias)
-        sql, params = compiler.as_sql()
-        # How each placeholder is spelled among the parameters (SQLite gets dates as text).
-        spelled = {
-            name: connection.ops.adapt_datefield_value(value) if isinstance(value, date) else value
-            for name, value in self.placeholders.items()
-        }
-        slots = []
-        for param in params:
-            name = next(
-                (n for n, v in spelled.items() if type(param) is type(v) and param == v), None
-            )
-            slots.append((name, None if name else param))
-        missing = set(self.placeholders) - {name for name, _ in slots}
+    def _write(self, connection) -> _Statement:
+        spelled = {name: _spelled(connection, v) for name, v in self.placeholders.items()}
+        parts, slots, compilers = [], [], []
+        for index, build in enumerate(self.builds):
+            compiler = build(**self.placeholders).query.get_compiler(connection=connection)
+            sql, params = compiler.as_sql()
+            if len(self.builds) > 1:
+                # Each row tagged with its queryset's index, in a last column.
+                sql = f"SELECT t{index}.*, {index} FROM ({sql}) t{index}"
+            parts.append(sql)
+            compilers.append(compiler)
+            for param in params:
+                name = next(
+                    (n for n, v in spelled.items() if isinstance(param, type(v)) and param == v),
+                    None,
+                )
+                slots.append((name, type(param), None) if name else (None, None, param))
+        missing = set(self.placeholders) - {name for name, *_ in slots}
         if missing:
             raise ValueError(f"not plain parameters of the SQL: {sorted(missing)}")
-        # as_sql() filled these in, as it does before the ORM's own iterator reads them.
+        return _Statement(" UNION ALL ".join(parts), slots, compilers[0])
+
+    def _execute(self, cursor, values: dict) -> _Statement:
+        connection = cursor.db
+        statement = self._statements.get(connection)
+        if statement is None:
+            statement = self._statements[connection] = self._write(connection)
+        params = []
+        for name, kind, constant in statement.slots:
+            if name is None:
+                params.append(constant)
+            else:
+                value = _spelled(connection, values[name])
+                params.append(value if type(value) is kind else kind(value))
+        cursor.execute(statement.sql, params)
+        return statement
+
+
+class CompiledRows(_Compiled):
+    """values_list() querysets run as one statement; every one must have the same columns."""
+
+    def execute(self, cursor, **values) -> Callable[[list], list]:
+        """Run the statement on `cursor` (a plain or a chunked one); returns the function that
+        converts rows fetched from it as values_list() would."""
+        statement = self._execute(cursor, values)
+        compiler = statement.compiler
+        converters = compiler.get_converters(
+            [column for column, *_ in compiler.select[: compiler.col_count]]
+        )
+        if not converters:
+            return lambda rows: rows
+        return lambda rows: list(compiler.apply_converters(rows, converters))
+
+    def rows(self, *, using: str = DEFAULT_DB_ALIAS, **values) -> list:
+        with connections[using].cursor() as cursor:
+            convert = self.execute(cursor, **values)
+            return convert(cursor.fetchall())
+
+    def parts(self, **values) -> list[list]:
+        """The rows of each queryset, in the order of the builds (the tag column dropped).
+
+        A subquery's ORDER BY need not survive UNION ALL: sort each part again if it matters.
+        """
+        found = [[] for _ in self.builds]
+        for row in self.rows(**values):
+            found[row[-1]].append(row[:-1])
+        return found
+
+
+class CompiledQuery(_Compiled):
+    """One queryset whose rows come back as model instances."""
+
+    def __init__(self, build: Callable[..., QuerySet], **placeholders):
+        super().__init__(build, **placeholders)
+        self._makers = WeakKeyDictionary()
+
+    def _maker(self, statement: _Statement, alias: str):
+        # What ModelIterable works out from the compiler before it reads a row.
+        compiler = statement.compiler
         select, klass_info = compiler.select, compiler.klass_info
         own = klass_info["select_fields"]
-        converters = compiler.get_converters(
-            [column for column, *_ in select[: compiler.col_count]]
-        )
-        return _Compiled(
-            sql=sql,
-            slots=slots,
-            model=klass_info["model"],
-            fields=slice(own[0], own[-1] + 1),
-            init_list=[column.target.attname for column, *_ in select[own[0] : own[-1] + 1]],
-            populators=get_related_populators(klass_info, select, alias),
-            converters=[(pos, convs, expr) for pos, (convs, expr) in converters.items()],
-            annotations=dict(compiler.annotation_col_map or {}),
-        )
+        fields = slice(own[0], own[-1] + 1)
+        init_list = [column.target.attname for column, *_ in select[fields]]
+        populators = get_related_populators(klass_info, select, alias)
+        annotations = dict(compiler.annotation_col_map or {})
+        converters = compiler.get_converters([c for c, *_ in select[: compiler.col_count]])
+        converters = [(pos, convs, expr) for pos, (convs, expr) in converters.items()]
+        model, connection = klass_info["model"], compiler.connection
 
-    def all(self, *, using: str = DEFAULT_DB_ALIAS, **values) -> list[Model]:
-        """The rows of the queryset built with `values`, as model instances."""
-        connection = connections[using]
-        compiled = self._compiled.get(connection)
-        if compiled is None:
-            compiled = self._compiled[connection] = self._compile(using)
-        params = [values[name] if name else constant for name, constant in compiled.slots]
-        with connection.cursor() as cursor:
-            cursor.execute(compiled.sql, params)
-            rows = cursor.fetchall()
-        instances = []
-        for row in rows:
+        def make(row) -> Model:
             row = list(row)
-            for pos, convs, expression in compiled.converters:
+            for pos, convs, expression in converters:
                 value = row[pos]
                 for convert in convs:
                     value = convert(value, expression, connection)
                 row[pos] = value
-            instance = compiled.model.from_db(using, compiled.init_list, row[compiled.fields])
-            for populator in compiled.populators:
+            instance = model.from_db(alias, init_list, row[fields])
+            for populator in populators:
                 populator.populate(row, instance)
-            for name, pos in compiled.annotations.items():
+            for name, pos in annotations.items():
                 setattr(instance, name, row[pos])
-            instances.append(instance)
-        return instances
+            return instance
+
+        return make
+
+    def all(self, *, using: str = DEFAULT_DB_ALIAS, **values) -> list[Model]:
+        """The rows of the queryset built with `values`, as model instances."""
+        connection = connections[using]
+        with connection.cursor() as cursor:
+            statement = self._execute(cursor, values)
+            rows = cursor.fetchall()
+        make = self._makers.get(connection)
+        if make is None:
+            make = self._makers[connection] = self._maker(statement, using)
+        return [make(row) for row in rows]
 
     def first(self, *, using: str = DEFAULT_DB_ALIAS, **values) -> Model | None:
-        """The first row of the queryset built with `values`, as a model instance, or None."""
+        """The first row of the queryset built with `values` (slice it: `[:1]`), or None."""
         found = self.all(using=using, **values)
         return found[0] if found else None

@@ -1,16 +1,16 @@
 """Reads for the dashboard and the sessions list: each a fixed number of queries."""
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import chain, islice
 from typing import NamedTuple
-from weakref import WeakKeyDictionary
 
 from django.db import connection, transaction
 from django.db.models import Count, Func, IntegerField, OuterRef, QuerySet, Subquery
 
 from punchcard.clients.models import Client
+from punchcard.core.compiled import CompiledRows
 from punchcard.core.dates import DateRange
 from punchcard.packages import forecast as pace
 from punchcard.packages.models import EXPIRING_SOON_DAYS, Package
@@ -112,92 +112,7 @@ class PackageRow:
 SESSION_STATUS_LABELS = dict(TrainingSession.Status.choices)
 
 
-# SQL written once ------------------------------------------------------------------------------
-
-
-class _WrittenOnce:
-    """Querysets whose SQL the ORM writes once per connection, run with each call's values; the
-    rows come back as tuples, each column converted as the ORM's values_list() would.
-
-    Building and compiling the dashboard's five querysets was ~5 ms of Python on every visit, more
-    than running them. Each value that varies (the studio, a day, a time) is a named placeholder:
-    the queryset is built once with values no row has, and where each one lands among the SQL's
-    parameters is noted (CompiledQuery's idea, for rows of values and for datetimes too).
-
-    Several builds are read by one statement, UNION ALL, each row tagged with its build's index
-    in a last column: one round trip, not one a build.
-    """
-
-    def __init__(self, *builds: Callable[..., QuerySet], **placeholders):
-        self.builds = builds
-        self.placeholders = placeholders
-        self._written = WeakKeyDictionary()
-
-    @staticmethod
-    def _spelled(connection, value):
-        # As the lookups hand them to the database (SQLite gets dates and times as text).
-        if isinstance(value, datetime):
-            return connection.ops.adapt_datetimefield_value(value)
-        if isinstance(value, date):
-            return connection.ops.adapt_datefield_value(value)
-        return value
-
-    def _write(self, connection):
-        spelled = {n: self._spelled(connection, v) for n, v in self.placeholders.items()}
-        parts, slots = [], []
-        for index, build in enumerate(self.builds):
-            compiler = build(**self.placeholders).query.get_compiler(connection=connection)
-            sql, params = compiler.as_sql()
-            if len(self.builds) > 1:
-                sql = f"SELECT t{index}.*, {index} FROM ({sql}) t{index}"
-            parts.append(sql)
-            for param in params:
-                # PostgreSQL's integers come typed (psycopg's Int4, an int): kept for the values.
-                name = next(
-                    (n for n, v in spelled.items() if isinstance(param, type(v)) and param == v),
-                    None,
-                )
-                slots.append((name, type(param), None if name else param))
-        missing = set(self.placeholders) - {name for name, *_ in slots}
-        if missing:
-            raise ValueError(f"not plain parameters of the SQL: {sorted(missing)}")
-        # Every build has the same columns: the first one's converters serve them all.
-        columns = [column for column, *_ in compiler.select[: compiler.col_count]]
-        converters = compiler.get_converters(columns)
-        return " UNION ALL ".join(parts), slots, compiler, converters
-
-    def execute(self, cursor, **values):
-        """Run the statement on `cursor` (of the default connection); returns a function that
-        converts rows fetched from it."""
-        connection = cursor.db
-        written = self._written.get(connection)
-        if written is None:
-            written = self._written[connection] = self._write(connection)
-        sql, slots, compiler, converters = written
-        params = []
-        for name, kind, constant in slots:
-            if name is None:
-                params.append(constant)
-                continue
-            value = self._spelled(connection, values[name])
-            params.append(value if type(value) is kind else kind(value))
-        cursor.execute(sql, params)
-        if not converters:
-            return lambda rows: rows
-        return lambda rows: list(compiler.apply_converters(rows, converters))
-
-    def rows(self, **values) -> list:
-        with connection.cursor() as cursor:
-            convert = self.execute(cursor, **values)
-            return convert(cursor.fetchall())
-
-    def parts(self, **values) -> list[list]:
-        """The rows of each build, in the order of the builds (the tag column dropped)."""
-        found = [[] for _ in self.builds]
-        for row in self.rows(**values):
-            found[row[-1]].append(row[:-1])
-        return found
-
+# SQL written once (core.compiled) --------------------------------------------------------------
 
 # Values no row has: where each lands among the parameters is how the SQL is reused.
 _STUDIO = 918273645
@@ -231,7 +146,7 @@ def _package_values(packages: QuerySet, *extra: str) -> QuerySet:
     )
 
 
-_DASHBOARD_SESSIONS = _WrittenOnce(
+_DASHBOARD_SESSIONS = CompiledRows(
     # Today's, first ones first: one extra row tells whether there are more.
     lambda studio, start, end, **_: _session_values(
         _sessions(studio)
@@ -255,7 +170,7 @@ _DASHBOARD_SESSIONS = _WrittenOnce(
     since=_TIMES[2],
 )
 
-_NEAR_COMPLETION = _WrittenOnce(
+_NEAR_COMPLETION = CompiledRows(
     lambda studio, today, threshold: _package_values(
         Package.objects.for_studio(studio)
         .near_completion(threshold, today)
@@ -407,7 +322,7 @@ def _candidates(studio: int, today, horizon, window_start, window_end) -> QueryS
     )[:FORECAST_CANDIDATES]
 
 
-_CANDIDATES = _WrittenOnce(
+_CANDIDATES = CompiledRows(
     _candidates,
     studio=_STUDIO,
     today=_DAY,
