@@ -13,8 +13,8 @@ import argparse
 import cProfile
 import json
 import os
-import random
 import pstats
+import random
 import time
 
 import django

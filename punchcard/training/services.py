@@ -157,9 +157,10 @@ def session_log(
     The answer's package is the row read here, with the counter the UPDATE returned: reading it
     again afterwards cost 1.1 ms, a sixth of the POST's Python.
 
-    No transaction around it all: the reads take no locks (nor did they in one), and the write
-    is atomic by itself (counts.insert). Only a package whose expiry waits for its first
-    session needs more than one write, and gets a transaction.
+    No transaction around it all: the counter comes from the UPDATE whatever the reads saw, the
+    reads lock nothing on PostgreSQL (nor did they in one; on SQLite they no longer wait for
+    the write lock), and the write is atomic by itself (counts.insert). Only a package whose
+    expiry waits for its first session needs several writes, and gets a transaction.
     """
     if client.studio_id != studio.id or client.deleted_at is not None:
         raise ValidationError({"client_id": ["Choose one of your clients."]})
