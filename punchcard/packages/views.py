@@ -180,7 +180,8 @@ class ListPaginator(Paginator):
             number = int(number)
         except (TypeError, ValueError):
             number = 1  # as Django's Paginator: no number or not a whole one is the first page
-        if number >= 1:
+        # Past 2**62 rows (as _int's bound) the offset would overflow SQL's 64-bit integers.
+        if 0 < number < 2**62 // self.per_page:
             start = (number - 1) * self.per_page
             rows, count = self.object_list.page_and_count(start, start + self.per_page)
             if count is not None:

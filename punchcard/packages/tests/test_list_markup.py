@@ -124,7 +124,8 @@ def page_of(owner, **query):
 
 
 @pytest.mark.parametrize(
-    ("asked", "shown"), [("2", 2), ("9", 3), ("0", 3), ("-1", 3), ("x", 1), ("2.0", 1)]
+    ("asked", "shown"),
+    [("2", 2), ("9", 3), ("0", 3), ("-1", 3), ("x", 1), ("2.0", 1), (str(10**30), 3)],
 )
 def test_list_pages_like_django_paginator(owner, asked, shown):
     PackageFactory.create_batch(60, studio=owner.studio)  # 3 pages of 25
