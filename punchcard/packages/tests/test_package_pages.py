@@ -1,5 +1,6 @@
 import csv
 import io
+import re
 from datetime import timedelta
 
 import pytest
@@ -120,6 +121,11 @@ def test_list_ignores_nonsense_filters_instead_of_failing(owner):
     html = html_of(response)
     assert response.status_code == 200
     assert "Standard" in html and "Ignored" in html
+    # Each field marked invalid points at an error that is on the page.
+    for described in re.findall(r'aria-describedby="([^"]+)"', html):
+        for element_id in described.split():
+            assert f'id="{element_id}"' in html, element_id
+    assert 'aria-describedby="id_status_error"' in html
 
 
 def test_list_htmx_request_returns_only_the_results(owner):
