@@ -231,6 +231,13 @@ class Package(models.Model):
                 condition=Q(deleted_at__isnull=True),
                 name="package_live_client",
             ),
+            # The list's count of expired packages (selectors.COUNT_ALSO): live ones with sessions
+            # left only, so the count skips the used-up ones that expired too.
+            models.Index(
+                fields=["studio", "expiry_date", "sessions_remaining"],
+                condition=Q(deleted_at__isnull=True, sessions_remaining__gte=1),
+                name="package_open_expiry",
+            ),
             # Analytics: every column its grouped pass reads, so it is index-only on both databases,
             # already in GROUP BY order (type, name), so SQLite needs no sort (53 -> 21 ms).
             models.Index(

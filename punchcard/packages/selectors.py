@@ -60,6 +60,14 @@ def _order(sort: str) -> list:
     return order
 
 
+# What a status's count repeats so that it may read an index of its own. Expired: the same rows
+# as sessions_remaining > 0, but only this spelling matches package_open_expiry, which holds just
+# the packages with sessions left (the count went 3.1 -> 1.4 ms on SQLite, 2.9 -> 2.4 on
+# PostgreSQL). The page's query keeps the other spelling on purpose: given that index, SQLite read
+# the page from it and sorted 11,750 rows (1 -> 11 ms).
+COUNT_ALSO = {"expired": Q(sessions_remaining__gte=1)}
+
+
 class _RowCount(Func):
     """COUNT(*) as a plain scalar subquery's column, with no GROUP BY (which Count() adds in a
     subquery of values)."""
@@ -81,11 +89,18 @@ class PageQuerySet(PackageQuerySet):
 
     # (studio id, the WHERE it was marked with): set by package_list on the unfiltered live list.
     _tally_of = None
+    # A condition only the list's count adds (set by package_list): see COUNT_ALSO.
+    _count_also = None
 
     def _clone(self):
         clone = super()._clone()
         clone._tally_of = self._tally_of
+        clone._count_also = self._count_also
         return clone
+
+    def _counted(self) -> QuerySet:
+        counted = self.order_by()
+        return counted if self._count_also is None else counted.filter(self._count_also)
 
     def count(self) -> int:
         """The studio's stored live-package count when this is still its unfiltered live list.
@@ -97,7 +112,7 @@ class PageQuerySet(PackageQuerySet):
             stored = tallies.live_packages(self._tally_of[0])
             if stored is not None:
                 return stored
-        return super().count()
+        return super(PageQuerySet, self._counted()).count()
 
     def _uses_tally(self) -> bool:
         return (
@@ -118,7 +133,7 @@ class PageQuerySet(PackageQuerySet):
             # The stored count (see count()); NULL when the studio has no tally row.
             total = StudioTally.objects.filter(pk=self._tally_of[0]).values("live_packages")
         else:
-            total = self.order_by().annotate(n=_RowCount()).values("n")
+            total = self._counted().annotate(n=_RowCount()).values("n")
         rows = list(self[start:stop].annotate(list_count=Subquery(total)))
         return rows, (rows[0].list_count if rows else None)
 
@@ -153,6 +168,7 @@ def package_list(*, studio: Studio, filters: PackageFilters, today: date) -> Que
     packages = PageQuerySet(Package).for_studio(studio).select_related("client")
     if filters.status:
         packages = packages.with_status(filters.status, today)
+        packages._count_also = COUNT_ALSO.get(filters.status)
     elif not filters.include_deleted:
         packages = packages.live()
     if filters.client_id is not None:

@@ -1,0 +1,66 @@
+"""The list's count of expired packages reads an index of its own (selectors.COUNT_ALSO)."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from punchcard.packages import selectors
+from punchcard.packages.tests.factories import PackageFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _expired_list(studio):
+    filters = selectors.PackageFilters(status="expired")
+    return selectors.package_list(studio=studio, filters=filters, today=studio.today())
+
+
+def test_the_expired_count_is_the_number_of_expired_packages(studio, outsider):
+    today = studio.today()
+    past = today - timedelta(days=1)
+    expired = [
+        PackageFactory(studio=studio, total_sessions=10, sessions_used=used, expiry_date=past)
+        for used in (0, 9, -1)  # -1: a comp on an unused package
+    ]
+    PackageFactory(studio=studio, total_sessions=10, sessions_used=10, expiry_date=past)  # used up
+    PackageFactory(studio=studio, total_sessions=10, sessions_used=12, expiry_date=past)  # over
+    PackageFactory(studio=studio, expiry_date=today)  # expires at the end of today
+    PackageFactory(studio=studio, expiry_date=past, deleted_at=studio.created_at)
+    PackageFactory(studio=outsider.studio, expiry_date=past)
+    packages = _expired_list(studio)
+    assert packages.count() == len(expired) == 3
+    rows, count = packages.page_and_count(0, 2)
+    assert count == 3 and len(rows) == 2
+    assert {p.pk for p in packages} == {p.pk for p in expired}
+
+
+def test_the_expired_count_can_read_its_index_alone(studio):
+    # Only the count repeats the index's condition: SQLite uses a partial index only then, and
+    # PostgreSQL cannot prove `> 0` means `>= 1` either. Tiny test tables make no planner choose
+    # this index, so SQLite is told to use it (it refuses when it cannot); PostgreSQL is kept off
+    # the table and the other indexes (dropped inside the test's transaction, so rolled back).
+    PackageFactory(studio=studio, expiry_date=studio.today() - timedelta(days=3))
+    with CaptureQueriesContext(connection) as queries:
+        _expired_list(studio).count()
+    [sql] = [q["sql"] for q in queries.captured_queries if "COUNT(*)" in q["sql"]]
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            table = 'FROM "packages_package"'
+            forced = sql.replace(table, f'{table} INDEXED BY "package_open_expiry"', 1)
+            cursor.execute("EXPLAIN QUERY PLAN " + forced)
+            plan = " ".join(row[-1] for row in cursor.fetchall())
+            assert "package_open_expiry" in plan, plan
+        else:
+            cursor.execute(
+                "SELECT indexname FROM pg_indexes WHERE tablename = 'packages_package'"
+                " AND indexname NOT IN ('package_open_expiry', 'packages_package_pkey')"
+            )
+            others = ", ".join(f'"{name}"' for (name,) in cursor.fetchall())
+            cursor.execute(f"DROP INDEX {others}")
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute("SET LOCAL enable_bitmapscan = off")
+            cursor.execute("EXPLAIN " + sql)
+            plan = " ".join(row[0] for row in cursor.fetchall())
+            assert "Index Only Scan using package_open_expiry" in plan, plan
