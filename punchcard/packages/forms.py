@@ -293,8 +293,18 @@ class PackageFilterForm(forms.Form):
 
     q = forms.CharField(required=False, max_length=200, label="Search")
     client_id = forms.IntegerField(required=False, min_value=1, label="Client")
-    active = forms.ChoiceField(required=False, choices=ACTIVE_CHOICES, label="Active flag")
-    status = forms.ChoiceField(required=False, label="Status")
+    # Short: shown under the select, beside the others (the alert below the form says the rest).
+    active = forms.ChoiceField(
+        required=False,
+        choices=ACTIVE_CHOICES,
+        label="Active flag",
+        error_messages={"invalid_choice": "Ignored: not a choice here."},
+    )
+    status = forms.ChoiceField(
+        required=False,
+        label="Status",
+        error_messages={"invalid_choice": "Ignored: not a status."},
+    )
     include_deleted = forms.BooleanField(required=False, label="Include deleted")
     sort = forms.ChoiceField(required=False, choices=SORT_CHOICES)
 
