@@ -18,7 +18,6 @@ from django.db.models import (
     Count,
     F,
     Func,
-    IntegerField,
     OuterRef,
     Q,
     QuerySet,
@@ -28,6 +27,7 @@ from django.db.models import (
 
 from punchcard.core import money
 from punchcard.core.dates import DateRange
+from punchcard.core.expressions import RowCount
 from punchcard.packages.models import Package, PackageType
 from punchcard.packages.selectors import unused_value_cents_expr
 from punchcard.studios.models import Studio
@@ -267,15 +267,6 @@ def _months(first: date, last: date) -> list[date]:
     return months
 
 
-class _RowCount(Func):
-    """COUNT(*) as a plain scalar subquery, with no GROUP BY (which Count() would add in a
-    subquery of values): grouping a month's 40,000 rows by their one studio cost PostgreSQL a
-    quarter of the count."""
-
-    template = "COUNT(*)"
-    output_field = IntegerField()
-
-
 class _InLiterals(Func):
     """`column IN ('a', 'b')` with the values written into the SQL rather than bound."""
 
@@ -340,7 +331,7 @@ def _count_by_month(
             in_month = in_month.filter(starts_at__gte=start)
         if end is not None:
             in_month = in_month.filter(starts_at__lt=end)
-        columns[f"m{i}"] = Subquery(in_month.values(n=_RowCount()))
+        columns[f"m{i}"] = Subquery(in_month.values(n=RowCount()))
     return Studio.objects.filter(pk=studio.pk).values(**columns).get()
 
 

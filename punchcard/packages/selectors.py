@@ -8,8 +8,6 @@ from django.db.models import (
     Case,
     Count,
     F,
-    Func,
-    IntegerField,
     OuterRef,
     Q,
     QuerySet,
@@ -22,6 +20,7 @@ from django.db.models.functions import Cast, Coalesce
 
 from punchcard.clients.models import Client
 from punchcard.core import money
+from punchcard.core.expressions import RowCount
 from punchcard.packages.models import Package, PackageQuerySet, PackageType, Transfer
 from punchcard.studios import tallies
 from punchcard.studios.models import Studio, StudioTally
@@ -66,14 +65,6 @@ def _order(sort: str) -> list:
 # PostgreSQL). The page's query keeps the other spelling on purpose: given that index, SQLite read
 # the page from it and sorted 11,750 rows (1 -> 11 ms).
 COUNT_ALSO = {"expired": Q(sessions_remaining__gte=1)}
-
-
-class _RowCount(Func):
-    """COUNT(*) as a plain scalar subquery's column, with no GROUP BY (which Count() adds in a
-    subquery of values)."""
-
-    template = "COUNT(*)"
-    output_field = IntegerField()
 
 
 class PageQuerySet(PackageQuerySet):
@@ -133,7 +124,7 @@ class PageQuerySet(PackageQuerySet):
             # The stored count (see count()); NULL when the studio has no tally row.
             total = StudioTally.objects.filter(pk=self._tally_of[0]).values("live_packages")
         else:
-            total = self._counted().annotate(n=_RowCount()).values("n")
+            total = self._counted().annotate(n=RowCount()).values("n")
         rows = list(self[start:stop].annotate(list_count=Subquery(total)))
         return rows, (rows[0].list_count if rows else None)
 

@@ -7,11 +7,12 @@ from itertools import chain, islice
 from typing import NamedTuple
 
 from django.db import connection, transaction
-from django.db.models import Count, Func, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models import Count, OuterRef, QuerySet, Subquery
 
 from punchcard.clients.models import Client
 from punchcard.core.compiled import CompiledRows
 from punchcard.core.dates import DateRange
+from punchcard.core.expressions import RowCount
 from punchcard.packages import forecast as pace
 from punchcard.packages.models import EXPIRING_SOON_DAYS, Package
 from punchcard.studios.models import Studio
@@ -286,14 +287,6 @@ def package_forecasts(packages, *, counts: dict[int, int], today) -> dict[int, p
         )
         for package in packages
     }
-
-
-class RowCount(Func):
-    """COUNT(*) as a plain scalar subquery: Count() in a subquery of values() adds a GROUP BY,
-    a step per counted row (and a Coalesce, as no group means no row)."""
-
-    template = "COUNT(*)"
-    output_field = IntegerField()
 
 
 def _read_as_consumed():
