@@ -24,27 +24,18 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
-from punchcard.core.templatetags.links import fixed_url, id_url
+from punchcard.core.templatetags.links import id_urls
 from punchcard.core.templatetags.short_dates import day_label_in, day_month_in
 from punchcard.packages.templatetags.packages_tags import package_state_on, progress
 from punchcard.training.templatetags.training_tags import log_button_html
 
 register = template.Library()
-# {% fixed_url 'training:list' %}: {% url %} for the page's argument-free links, reversed once.
-register.simple_tag(fixed_url, name="fixed_url")
 
 BADGES = {"completed": "badge-active", "cancelled": "badge-neutral"}  # else badge-warn
 NOT_COUNTED = ' <span class="muted">(not counted)</span>'
 NOT_COVERED = '<td><span class="badge badge-warn">Not covered</span></td>'
 # The template loops' whitespace around each <li>, kept so the page's markup is unchanged.
 ITEM = "\n    <li>{}</li>\n    "
-_ID = 918273645  # an id no row reaches: the URL's text either side of it is reused
-
-
-def _url_of(viewname: str):
-    """id_url for one view name, its text around the id worked out once."""
-    head, _, tail = id_url(viewname, _ID).partition(str(_ID))
-    return lambda pk: f"{head}{int(pk)}{tail}"
 
 
 @register.simple_tag(takes_context=True)
@@ -52,8 +43,8 @@ def session_rows(context, sessions, show_client: bool = True, show_package: bool
     """One <tr> per session dict, its times in the current time zone (the studio's)."""
     back = escape(urlencode(context["request"].get_full_path()))
     zone, language = timezone.get_current_timezone(), get_language()
-    client_url, package_url = _url_of("clients:detail"), _url_of("packages:detail")
-    edit_url = _url_of("training:edit")
+    client_url, package_url = id_urls("clients:detail"), id_urls("packages:detail")
+    edit_url = id_urls("training:edit")
     days, statuses = {}, {}  # a day's labels and a status's cell: the same on many rows
     rows = []
     for s in sessions:
@@ -99,7 +90,7 @@ class _PackageItems:
         studio = context["studio"]
         self.today = context.get("today") or studio.today()
         self.threshold = studio.low_balance_threshold
-        self.package_url = _url_of("packages:detail")
+        self.package_url = id_urls("packages:detail")
         self.language = get_language()
 
     def head(self, p) -> str:
