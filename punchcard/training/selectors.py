@@ -370,14 +370,13 @@ def _read_in_chunks(cursor, convert, size: int = 2 * DASHBOARD_ROWS):
 
 class Candidate:
     """One forecast candidate: the package as the dashboard lists it, its holder's count, and
-    the day its pace starts: today, or the day after a freeze that covers today."""
+    the end of a freeze that covers today (None without one)."""
 
-    __slots__ = ("package", "window_count", "resumes")
+    __slots__ = ("package", "window_count", "frozen_until")
 
     def __init__(self, row: tuple):
         self.package = PackageRow(row)
-        self.window_count, frozen_until = row[-2:]
-        self.resumes = frozen_until + timedelta(days=1) if frozen_until else None
+        self.window_count, self.frozen_until = row[-2:]
 
     @property
     def expiry_date(self):
@@ -402,7 +401,7 @@ def will_expire_unused(*, studio: Studio, today, candidates=None) -> list[dict]:
     for candidate in candidates:
         found = pace.forecast_from_count(
             candidate.window_count,
-            today=candidate.resumes or today,
+            today=_resumes(candidate, today),
             remaining=candidate.remaining,
             expiry_date=candidate.expiry_date,
         )
