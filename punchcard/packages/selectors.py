@@ -23,7 +23,7 @@ from punchcard.core import money
 from punchcard.core.expressions import RowCount
 from punchcard.packages.models import Package, PackageQuerySet, PackageType, Transfer
 from punchcard.studios import tallies
-from punchcard.studios.models import Studio, StudioTally
+from punchcard.studios.models import Studio
 
 SORTS = {
     "client": ("client__name", "client_id"),
@@ -122,7 +122,7 @@ class PageQuerySet(PackageQuerySet):
         """
         if self._uses_tally():
             # The stored count (see count()); NULL when the studio has no tally row.
-            total = StudioTally.objects.filter(pk=self._tally_of[0]).values("live_packages")
+            total = tallies.live_packages_column(self._tally_of[0])
         else:
             total = self._counted().annotate(n=RowCount()).values("n")
         rows = list(self[start:stop].annotate(list_count=Subquery(total)))
