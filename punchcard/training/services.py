@@ -51,7 +51,7 @@ _BY_THE_RULE = CompiledQuery(
 )
 
 
-# A package the caller gave, read in the session's transaction with its freeze of the day.
+# A package the caller gave, read again as stored, with its freeze of the day.
 _GIVEN_PACKAGE = CompiledQuery(
     lambda package_id, day: Package.objects.filter(pk=package_id).with_frozen_until(day)[:1],
     package_id=-1,
