@@ -26,6 +26,7 @@ from punchcard.packages.models import Package, PackageType
 from punchcard.studios import services as studio_services
 from punchcard.studios import tallies
 from punchcard.studios.models import Studio
+from punchcard.training import counts
 from punchcard.training.models import TrainingSession
 
 PASSWORD = "bench-Punchcard-2026!"
@@ -344,6 +345,17 @@ def analyze() -> None:
     """
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE" if _is_postgres() else "ANALYZE")
+
+
+def forget_sessions(rows) -> None:
+    """Remove sessions a measurement logged and recount their packages: the data as generated
+    again, so that reruns measure the same thing. On PostgreSQL that includes the pages marked
+    all-visible again (the writes cleared them, and autovacuum waits for a fifth of a table to
+    change), or index-only counts visit the table (2.1 -> 6.5 ms)."""
+    touched = set(rows.exclude(package=None).values_list("package_id", flat=True))
+    rows.delete()
+    counts.recount(touched)
+    analyze()
 
 
 def generate_all(*, log=print, analyze_anyway: bool = False) -> dict:

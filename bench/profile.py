@@ -29,7 +29,6 @@ from bench import generate  # noqa: E402
 from punchcard.clients.models import Client  # noqa: E402
 from punchcard.studios.models import User  # noqa: E402
 from punchcard.studios.services import token_issue  # noqa: E402
-from punchcard.training import counts  # noqa: E402
 from punchcard.training.models import TrainingSession  # noqa: E402
 
 MARKER = "bench-profile"
@@ -49,13 +48,6 @@ def _session_poster(client, user, headers):
         return response
 
     return post
-
-
-def _forget_posted() -> None:
-    rows = TrainingSession.objects.filter(notes=MARKER)
-    touched = set(rows.exclude(package=None).values_list("package_id", flat=True))
-    rows.delete()
-    counts.recount(touched)
 
 
 def main(argv=None) -> int:
@@ -125,7 +117,7 @@ def main(argv=None) -> int:
         profiler.disable()
         pstats.Stats(profiler).sort_stats(args.sort).print_stats(args.top)
         if is_post:
-            _forget_posted()
+            generate.forget_sessions(TrainingSession.objects.filter(notes=MARKER))
     return 0
 
 

@@ -204,18 +204,27 @@ class Server:
         self.stop()
         raise RuntimeError("gunicorn did not start: " + self.proc.stderr.read().decode()[-2000:])
 
+    def worker_pids(self) -> list[int]:
+        found = []
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                except OSError:
+                    continue
+                if int(stat[1]) == self.proc.pid:  # its parent
+                    found.append(int(entry.name))
+        return found
+
     def worker_rss_mb(self) -> list[float]:
         sizes = []
-        for entry in Path("/proc").iterdir():
-            if not entry.name.isdigit():
-                continue
+        for pid in self.worker_pids():
             try:
-                status = (entry / "status").read_text()
+                status = (Path("/proc") / str(pid) / "status").read_text()
             except OSError:
                 continue
             fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
-            if int(fields.get("PPid", "0").strip()) == self.proc.pid:
-                sizes.append(round(int(fields["VmRSS"].split()[0]) / 1024, 1))
+            sizes.append(round(int(fields["VmRSS"].split()[0]) / 1024, 1))
         return sorted(sizes)
 
     def stop(self) -> None:
@@ -283,8 +292,11 @@ def queries_per_request(target: Target, path: str) -> int:
 # Session logging under concurrency -------------------------------------------------------------
 
 
-def log_throughput(port: int, target: Target, per_client: int) -> dict:
-    """LOG_CLIENTS clients POST sessions at once; then every 201 must be a row, counts exact."""
+def log_throughput(port: int, target: Target, per_client: int, sent=None) -> dict:
+    """LOG_CLIENTS clients POST sessions at once; then every 201 must be a row, counts exact.
+
+    `sent()`, if given, is called once the last POST is answered, before the checks and the
+    clean-up."""
     marker = f"bench-log {datetime.now(UTC).isoformat()}"
     rng = random.Random(7)
     plan = [[rng.choice(target.client_ids) for _ in range(per_client)] for _ in range(LOG_CLIENTS)]
@@ -311,18 +323,15 @@ def log_throughput(port: int, target: Target, per_client: int) -> dict:
     with ThreadPoolExecutor(LOG_CLIENTS) as pool:
         results = list(pool.map(client, plan))
     elapsed = time.perf_counter() - started
+    if sent is not None:
+        sent()
     created = sum(r[0] for r in results)
     errors = sum(r[1] for r in results)
     rows = TrainingSession.objects.filter(notes=marker)
     stored = rows.count()
     touched = set(rows.exclude(package=None).values_list("package_id", flat=True))
     drifted = counts.drifted().filter(pk__in=touched).count()
-    # Leave the data as generated, so that reruns measure the same thing: on PostgreSQL that
-    # includes pages marked all-visible again (the writes cleared them, and autovacuum waits for
-    # a fifth of a table to change), or index-only counts visit the table (2.1 -> 6.5 ms).
-    rows.delete()
-    counts.recount(touched)
-    generate.analyze()
+    generate.forget_sessions(rows)
     return {
         "clients": LOG_CLIENTS,
         "sent": LOG_CLIENTS * per_client,
@@ -482,9 +491,12 @@ def only_log(per_client: int) -> int:
         # the workers' and the database's connections exist when the counting starts).
         log_throughput(server.port, target, 5)
         connection.close()
-        spent = _cpu_seconds(server)
-        log = log_throughput(server.port, target, per_client)
-        spent = {who: after - spent.get(who, 0.0) for who, after in _cpu_seconds(server).items()}
+        before_cpu, after_cpu = _cpu_seconds(server), {}
+        # Read as the last POST is answered: the checks and the clean-up after it are not logging.
+        log = log_throughput(
+            server.port, target, per_client, sent=lambda: after_cpu.update(_cpu_seconds(server))
+        )
+        spent = {who: after_cpu[who] - before_cpu.get(who, 0.0) for who in after_cpu}
         after = os.getloadavg()
     finally:
         server.stop()
@@ -507,8 +519,7 @@ def _cpu_seconds(server: Server) -> dict:
 
     times = os.times()
     spent = {"clients": times.user + times.system}
-    workers = [pid for pid in _children(server.proc.pid)]
-    spent["gunicorn"] = sum(of(pid) for pid in workers) + of(server.proc.pid)
+    spent["gunicorn"] = sum(of(pid) for pid in server.worker_pids()) + of(server.proc.pid)
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(
@@ -518,19 +529,6 @@ def _cpu_seconds(server: Server) -> dict:
             spent["postgresql"] = sum(of(pid) for (pid,) in cursor.fetchall())
         connection.close()
     return spent
-
-
-def _children(parent: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(stat[1]) == parent:
-                found.append(int(entry.name))
-    return found
 
 
 def main(argv=None) -> int:
