@@ -42,6 +42,7 @@ class _Statement:
     # (None, None, a constant). PostgreSQL's integers can come typed (psycopg's Int4, an int).
     slots: list
     compiler: object  # of the (first) queryset: what its rows are and how to convert them
+    converters: dict  # its get_converters() for the selected columns, worked out once
 
 
 class _Compiled:
@@ -76,7 +77,9 @@ class _Compiled:
         missing = set(self.placeholders) - {name for name, *_ in slots}
         if missing:
             raise ValueError(f"not plain parameters of the SQL: {sorted(missing)}")
-        return _Statement(" UNION ALL ".join(parts), slots, compilers[0])
+        first = compilers[0]
+        converters = first.get_converters([c for c, *_ in first.select[: first.col_count]])
+        return _Statement(" UNION ALL ".join(parts), slots, first, converters)
 
     def _execute(self, cursor, values: dict) -> _Statement:
         connection = cursor.db
@@ -101,10 +104,7 @@ class CompiledRows(_Compiled):
         """Run the statement on `cursor` (a plain or a chunked one); returns the function that
         converts rows fetched from it as values_list() would."""
         statement = self._execute(cursor, values)
-        compiler = statement.compiler
-        converters = compiler.get_converters(
-            [column for column, *_ in compiler.select[: compiler.col_count]]
-        )
+        compiler, converters = statement.compiler, statement.converters
         if not converters:
             return lambda rows: rows
         return lambda rows: list(compiler.apply_converters(rows, converters))
@@ -141,8 +141,7 @@ class CompiledQuery(_Compiled):
         init_list = [column.target.attname for column, *_ in select[fields]]
         populators = get_related_populators(klass_info, select, alias)
         annotations = dict(compiler.annotation_col_map or {})
-        converters = compiler.get_converters([c for c, *_ in select[: compiler.col_count]])
-        converters = [(pos, convs, expr) for pos, (convs, expr) in converters.items()]
+        converters = [(pos, convs, expr) for pos, (convs, expr) in statement.converters.items()]
         model, connection = klass_info["model"], compiler.connection
 
         def make(row) -> Model:
