@@ -3,10 +3,11 @@ from datetime import date, timedelta
 
 import pytest
 from django.db import connection
-from django.db.models import Q
+from django.db.models import Q, signals
 from django.test.utils import CaptureQueriesContext
 
 from punchcard.clients.tests.factories import ClientFactory
+from punchcard.core import compiled
 from punchcard.core.compiled import CompiledQuery
 from punchcard.packages.models import Freeze, Package
 from punchcard.packages.tests.factories import PackageFactory
@@ -124,3 +125,67 @@ def test_the_compiled_assignment_rule_picks_what_the_queryset_picks(owner):
             if by_orm.frozen_until:
                 seen.add("frozen")
     assert seen == {"none", "primary", "usable", "frozen"}  # the data covers every outcome
+
+
+def _by_name(studio_id, offset, limit):
+    # The slice in a subquery, and a parameter both before it and after it in the SQL.
+    page = Package.objects.filter(studio=studio_id).order_by("name", "id")[offset : offset + limit]
+    return Package.objects.filter(pk__in=page, total_sessions__gt=0).order_by("name", "id")
+
+
+def test_a_slices_bounds_become_parameters(studio, outsider):
+    query = CompiledQuery(_by_name, studio_id=-5, offset=1_000_003, limit=70_001)
+    for i in range(9):
+        PackageFactory(studio=studio, name=f"Pack {i % 4}")
+    PackageFactory(studio=outsider.studio, name="Pack 0")
+    for offset, limit in ((0, 4), (3, 2), (8, 5), (9, 1), (0, 50)):
+        got = query.all(studio_id=studio.pk, offset=offset, limit=limit)
+        assert got == list(_by_name(studio.pk, offset, limit)) and len(got) == min(
+            limit, 9 - offset
+        )
+    [theirs] = query.all(studio_id=outsider.studio.pk, offset=0, limit=5)
+    assert theirs.studio_id == outsider.studio.pk
+
+
+def test_a_slice_needs_both_bounds_in_the_sql(studio):
+    with pytest.raises(ValueError, match="both"):
+        CompiledQuery(lambda offset: Package.objects.all()[offset:], offset=1_000_003)
+    # Bounds the build never slices by: not a parameter of the SQL.
+    unsliced = CompiledQuery(
+        lambda offset, limit: Package.objects.filter(pk=offset), offset=1_000_003, limit=70_001
+    )
+    with pytest.raises(ValueError, match="slice"):
+        unsliced.all(offset=0, limit=1)
+
+
+def test_rows_become_instances_as_from_db_makes_them(studio):
+    """Without Model.__init__ where the model adds nothing to it, and the ORM's way where it does."""
+    package = PackageFactory(studio=studio)
+    query = CompiledQuery(
+        lambda name: Package.objects.filter(name=name).defer("description")[:1], name="\x00 none"
+    )
+    found, by_orm = query.first(name=package.name), Package.objects.defer("description").get()
+    assert found.__dict__.keys() == by_orm.__dict__.keys()
+    assert {k: v for k, v in found.__dict__.items() if k != "_state"} == {
+        k: v for k, v in by_orm.__dict__.items() if k != "_state"
+    }
+    assert (found._state.adding, found._state.db) == (False, "default")
+    assert found.get_deferred_fields() == {"description"}
+    assert found.description == package.description  # a deferred field still loads on first use
+    assert compiled._plain_from_db(Package, "default", ["id", "name"]) is not None
+
+    seen = []
+
+    def receiver(sender, instance, **kwargs):
+        seen.append(instance)
+
+    signals.post_init.connect(receiver, sender=Package)
+    try:
+        # A model someone listens to is built by Model.__init__, which sends the signal.
+        assert compiled._plain_from_db(Package, "default", ["id", "name"]) is None
+        fresh = CompiledQuery(
+            lambda name: Package.objects.filter(name=name)[:1], name="\x00 none"
+        ).first(name=package.name)
+        assert seen == [fresh]
+    finally:
+        signals.post_init.disconnect(receiver, sender=Package)
