@@ -98,7 +98,9 @@ VARIANTS = {
         ("client_id", "?client_id={client}", None),
         ("q", "?q=Quillfeather", None),
         ("inactive+deleted", "?active=no&include_deleted=on", None),
-        ("page=2", "?page=2", None),
+        # Past the end in both studios: a real page reads its count with its rows, a page past
+        # the end (as page 2 of the small studio would be) counts and then reads the last page.
+        ("past the end", "?page=9999", None),
         ("client_q", "?client_q=Zeb", None),
         ("htmx", "?sort=-total_value&status=active", "package-results"),
     ],

@@ -142,12 +142,16 @@ def type_delete(request, type_id: int):
 @router.get("", response={200: PackageList, **ERRORS})
 def package_list(request, filters: Query[PackageFiltersIn], paging: Query[PageIn]):
     today = request.studio.today()
-    packages = selectors.package_list(studio=request.studio, filters=_filters(filters), today=today)
     start = (paging.page - 1) * paging.page_size
-    # The page and its count by one query; a page past the end counts on its own.
-    rows, count = packages.page_and_count(start, start + paging.page_size)
+    rows, count = selectors.package_page(
+        studio=request.studio,
+        filters=_filters(filters),
+        today=today,
+        start=start,
+        stop=start + paging.page_size,
+    )
     items = [package_json(p, studio=request.studio, today=today) for p in rows]
-    return rendered({"items": items, "count": packages.count() if count is None else count})
+    return rendered({"items": items, "count": count})
 
 
 # The 200 is declared only below, as text/csv: in `response` it would also be listed as JSON.

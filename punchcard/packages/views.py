@@ -5,6 +5,7 @@ by the request's HX-Target.
 """
 
 from datetime import date
+from functools import partial
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -171,9 +172,13 @@ def _list_filters(request: HttpRequest):
 
 
 class ListPaginator(Paginator):
-    """Reads a page and the list's count by one query (selectors.PageQuerySet.page_and_count):
-    one database round trip fewer per page. A page past the end, or of an empty list, goes
-    Django's way: count first, then the last page."""
+    """Reads a page and the list's count by one query (`read(start=, stop=)`, such as
+    selectors.package_page): one database round trip fewer per page. A page past the end, or of
+    an empty list, goes Django's way over the list: count first, then the last page."""
+
+    def __init__(self, object_list, per_page, *, read):
+        super().__init__(object_list, per_page)
+        self.read = read
 
     def get_page(self, number):
         try:
@@ -183,9 +188,9 @@ class ListPaginator(Paginator):
         # Past 2**62 rows (as _int's bound) the offset would overflow SQL's 64-bit integers.
         if 0 < number < 2**62 // self.per_page:
             start = (number - 1) * self.per_page
-            rows, count = self.object_list.page_and_count(start, start + self.per_page)
-            if count is not None:
-                self.__dict__["count"] = count  # Paginator.count is a cached_property
+            rows, count = self.read(start=start, stop=start + self.per_page)
+            self.__dict__["count"] = count  # Paginator.count is a cached_property
+            if rows:
                 return self._get_page(rows, number, self)
         return super().get_page(number)
 
@@ -233,7 +238,17 @@ def package_list(request: HttpRequest) -> HttpResponse:
     studio, today = request.studio, request.studio.today()
     filters, form, client, ignored = _list_filters(request)
     packages = selectors.package_list(studio=studio, filters=filters, today=today)
-    page = ListPaginator(packages.defer(*LIST_UNSHOWN), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = ListPaginator(
+        packages.defer(*LIST_UNSHOWN),
+        PAGE_SIZE,
+        read=partial(
+            selectors.package_page,
+            studio=studio,
+            filters=filters,
+            today=today,
+            unshown=LIST_UNSHOWN,
+        ),
+    ).get_page(request.GET.get("page"))
     filtered = any(
         [
             filters.client_id,
