@@ -375,7 +375,9 @@ def _summary(samples: list[float]) -> dict:
     }
 
 
-def measure_studios(port: int, targets: dict, runs: int) -> tuple[dict, list[float]]:
+def measure_studios(
+    port: int, targets: dict, runs: int, match: list[str] | None = None
+) -> tuple[dict, list[float]]:
     """Every request on every studio, their samples interleaved: large, small, health, large, …
 
     Other work on a shared machine comes and goes; measured one after the other, the large and the
@@ -386,7 +388,10 @@ def measure_studios(port: int, targets: dict, runs: int) -> tuple[dict, list[flo
     conns = {label: Http(port) for label in labels}
     health_http = Http(port)
     health = []
-    plans = {label: targets[label].requests() for label in labels}
+    plans = {
+        label: [r for r in targets[label].requests() if not match or any(m in r[0] for m in match)]
+        for label in labels
+    }
     rows = {label: {} for label in labels}
     for i, (name, kind, _) in enumerate(plans[labels[0]]):
         calls = {}
@@ -428,7 +433,7 @@ def measure_studios(port: int, targets: dict, runs: int) -> tuple[dict, list[flo
     return rows, health
 
 
-def table(results: dict) -> str:
+def table(results: dict, with_log: bool = True) -> str:
     large, small = results["large"], results["small"]
     floors = results["floors"]
     head = (
@@ -449,6 +454,8 @@ def table(results: dict) -> str:
             f"(p95 {f['raw_sql']['p95']:.2f}), GET /api/health p50 {f['health']['p50']:.2f} ms "
             f"(p95 {f['health']['p95']:.2f})"
         )
+    if not with_log:
+        return "\n".join(lines)
     log = results["log"]
     lines.append(
         f"POST /api/sessions, {log['clients']} clients: {log['per_second']}/s; "
@@ -537,6 +544,12 @@ def main(argv=None) -> int:
     parser.add_argument("--log-per-client", type=int, default=60, help="POSTs per client")
     parser.add_argument("--generate-only", action="store_true")
     parser.add_argument(
+        "--match",
+        action="append",
+        help="only the requests whose name holds this text (repeatable), with the floors; no "
+        "logging, nothing saved: for trying a change",
+    )
+    parser.add_argument(
         "--only",
         choices=["log"],
         help="log: just the session-logging throughput (seconds, not minutes); nothing is saved",
@@ -586,7 +599,7 @@ def main(argv=None) -> int:
             results["floors"][label] = {"raw_sql": raw_first_page(target, args.runs * 2)}
         connection.close()
         print("bench: measuring the large and the small studio, interleaved", flush=True)
-        measured, health = measure_studios(server.port, targets, args.runs)
+        measured, health = measure_studios(server.port, targets, args.runs, args.match)
         results.update(measured)
         for label in targets:
             # One health floor for both: sampled between their requests, under the same load.
@@ -598,6 +611,9 @@ def main(argv=None) -> int:
                 row["ratio"] = round(row["p50"] / base, 2)
                 if label == "large":
                     row["growth"] = round(row["p50"] / results["small"][name]["p50"], 2)
+        if args.match:
+            print(table(results, with_log=False))
+            return 0
         print("bench: logging sessions with 8 concurrent clients", flush=True)
         results["log"] = log_throughput(server.port, targets["large"], args.log_per_client)
         results["page_weight"] = page_weight(server.port, targets["large"])
