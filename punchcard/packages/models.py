@@ -211,8 +211,22 @@ class Package(models.Model):
             models.Index(fields=["studio", "total_value_cents", "id"], name="package_studio_value"),
             # Live packages only (every list but the owner's include_deleted): the list's count
             # and the rows a deep page skips are read from these indexes alone, not the table.
+            # The newest-first one also holds what a status filter tests, so a status list walks
+            # the index alone until it has its page: expired packages sit among older ones, and
+            # looking each row up in the table cost SQLite 0.6 ms a page (0.2 from the index).
+            # And deleted_at, always NULL here: SQLite does not count a partial index's condition
+            # as a column it holds, and without it stepped to the table's row for every entry a
+            # deep page skipped (page 500: 0.78 -> 0.45 ms).
             models.Index(
-                fields=["studio", "-created_at", "-id"],
+                fields=[
+                    "studio",
+                    "-created_at",
+                    "-id",
+                    "expiry_date",
+                    "sessions_remaining",
+                    "is_active",
+                    "deleted_at",
+                ],
                 condition=Q(deleted_at__isnull=True),
                 name="package_live_created",
             ),

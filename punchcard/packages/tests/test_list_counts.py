@@ -1,15 +1,17 @@
 """The list's count of expired packages reads an index of its own (selectors.COUNT_ALSO)."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from punchcard.packages import selectors
+from punchcard.packages.models import Package
 from punchcard.packages.tests.factories import PackageFactory
 
 pytestmark = pytest.mark.django_db
+DAY = date(2026, 11, 24)
 
 
 def _expired_list(studio):
@@ -64,3 +66,55 @@ def test_the_expired_count_can_read_its_index_alone(studio):
             cursor.execute("EXPLAIN " + sql)
             plan = " ".join(row[0] for row in cursor.fetchall())
             assert "Index Only Scan using package_open_expiry" in plan, plan
+
+
+def _table_columns_read(cursor, sql: str, params) -> list:
+    """SQLite: the columns a statement reads from packages_package's table rather than an index.
+
+    EXPLAIN QUERY PLAN says COVERING only when no table row is needed at all, and it never says
+    it for a query that tests a generated column (sessions_remaining), even one the index holds:
+    the statement's bytecode tells which cursor each column comes from.
+    """
+    cursor.execute('SELECT rootpage FROM sqlite_master WHERE name = "packages_package"')
+    [(root,)] = cursor.fetchall()
+    cursor.execute("EXPLAIN " + sql, params)
+    ops = cursor.fetchall()
+    # (addr, opcode, p1, p2, p3, p4, p5, comment): OpenRead p1 = cursor, p2 = root page.
+    tables = {op[2] for op in ops if op[1] == "OpenRead" and op[3] == root}
+    return [op for op in ops if op[1] == "Column" and op[2] in tables]
+
+
+def test_status_lists_and_deep_pages_walk_the_newest_first_index_alone(studio):
+    """The page of a status filter, or a page deep in the list (newest first), reads
+    package_live_created without the table: the index holds every column the status rules test
+    (PackageQuerySet.with_status). As above, SQLite is told to use the index and PostgreSQL is
+    left no other."""
+    PackageFactory(studio=studio, expiry_date=studio.today() - timedelta(days=3))
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT indexname FROM pg_indexes WHERE tablename = 'packages_package'"
+                " AND indexname NOT IN ('package_live_created', 'packages_package_pkey')"
+            )
+            others = ", ".join(f'"{name}"' for (name,) in cursor.fetchall())
+            cursor.execute(f"DROP INDEX {others}")
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute("SET LOCAL enable_bitmapscan = off")
+        for status in ("expired", "active", "inactive", "completed", None):
+            packages = Package.objects.for_studio(studio)
+            packages = packages.live() if status is None else packages.with_status(status, DAY)
+            # The ids of a page, as selectors.PageQuerySet finds them first.
+            ids = packages.order_by(*selectors._order("-created_at")).values("pk")[24950:25000]
+            sql, params = ids.query.sql_with_params()
+            if connection.vendor == "sqlite":
+                table = 'FROM "packages_package"'
+                forced = sql.replace(table, f'{table} INDEXED BY "package_live_created"', 1)
+                assert _table_columns_read(cursor, forced, params) == [], status
+                if status is None:
+                    cursor.execute("EXPLAIN QUERY PLAN " + forced, params)
+                    plan = " ".join(row[-1] for row in cursor.fetchall())
+                    assert "COVERING INDEX package_live_created" in plan, plan
+            else:
+                cursor.execute("EXPLAIN " + sql, params)
+                plan = " ".join(row[0] for row in cursor.fetchall())
+                assert "Index Only Scan using package_live_created" in plan, (status, plan)
