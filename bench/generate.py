@@ -6,8 +6,9 @@ PostgreSQL. Only the owner, the studio and its default package types go through 
 
 Everything the app keeps derived is written exact: each package's sessions_used is the number of
 counted session rows generated for it (`manage.py check_counts` passes), the studio's stored
-live-package count is recounted (studios.tallies); the generated columns
-(sessions_remaining, per_session_value_cents) are left to the database.
+live-package count (studios.tallies) and its counted sessions per month (training.counts) are
+recounted from the rows; the generated columns (sessions_remaining, per_session_value_cents) are
+left to the database.
 
 A studio is written in one transaction, so its presence is the marker that it is complete: a
 rerun finds it (by name) and skips it.
@@ -331,8 +332,10 @@ def _generate(label: str, size: Size, *, seed: int, now: datetime | None) -> Stu
         session_rows(),
         pg,
     )
-    # The stored live-package count the lists read (sign-up started it at 0).
+    # The stored live-package count the lists read (sign-up started it at 0), and the sessions
+    # per month analytics reads.
     tallies.recount([studio.pk])
+    counts.rebuild_tally([studio.pk])
     return studio
 
 
@@ -348,13 +351,20 @@ def analyze() -> None:
 
 
 def forget_sessions(rows) -> None:
-    """Remove sessions a measurement logged and recount their packages: the data as generated
-    again, so that reruns measure the same thing. On PostgreSQL that includes the pages marked
-    all-visible again (the writes cleared them, and autovacuum waits for a fifth of a table to
-    change), or index-only counts visit the table (2.1 -> 6.5 ms)."""
+    """Remove sessions a measurement logged, recount their packages and take them out of their
+    months' tally: the data as generated again, so that reruns measure the same thing. On
+    PostgreSQL that includes the pages marked all-visible again (the writes cleared them, and
+    autovacuum waits for a fifth of a table to change), or index-only counts visit the table
+    (2.1 -> 6.5 ms)."""
     touched = set(rows.exclude(package=None).values_list("package_id", flat=True))
-    rows.delete()
-    counts.recount(touched)
+    months = {}
+    for studio_id, starts_at in rows.counted().values_list("studio_id", "starts_at"):
+        months.setdefault(studio_id, []).append((starts_at, -1))
+    with transaction.atomic():
+        rows.delete()
+        counts.recount(touched)
+        for studio_id, moves in months.items():
+            counts.tally_moved(studio_id, moves, counts.locked_zone(studio_id))
     analyze()
 
 

@@ -5,7 +5,8 @@ freezes and unfreezes packages and logs, edits and deletes sessions, through pun
 punchcard.training.services. After every step:
 
 - sessions_used of every package equals its counted session rows minus its adjustments
-  (counts.drifted() is empty);
+  (counts.drifted() is empty), and the studio's stored sessions per local month equal its
+  counted session rows (counts.tally_drifted() is empty), whatever the time zone changes;
 - used + unused value equals the total for every package, and the SQL sums used by reports
   (selectors.used_value_cents_expr / unused_value_cents_expr) equal the Python sums;
 - a client has at most one live primary package;
@@ -22,6 +23,7 @@ from datetime import timedelta
 import pytest
 from django.core.exceptions import ValidationError
 from django.db.models import Count, F, Q, Sum
+from django.utils import timezone
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -39,10 +41,11 @@ from punchcard.core import money
 from punchcard.packages import selectors
 from punchcard.packages import services as package_services
 from punchcard.packages.models import Adjustment, Freeze, Package, Transfer
+from punchcard.studios import services as studio_services
 from punchcard.studios.tests.factories import MembershipFactory
 from punchcard.training import counts
 from punchcard.training import services as training_services
-from punchcard.training.models import TrainingSession
+from punchcard.training.models import SessionMonthTally, TrainingSession
 
 pytestmark = pytest.mark.django_db
 
@@ -82,6 +85,9 @@ total_sessions = st.sampled_from([1, 1, 2, 2, 3, 3, 5, 7, 12, 10_000, 0, 10_001]
 rarely = st.sampled_from([False] * 6 + [True])
 statuses = st.sampled_from([s.value for s in TrainingSession.Status])
 expiry_offsets = st.sampled_from([None, -30, -1, 0, 10, 400])
+# When a session starts, in hours from now: often near a month's end somewhere, as the zone goes.
+session_offsets = st.none() | st.integers(min_value=-24 * 70, max_value=24 * 40)
+zones = st.sampled_from(["UTC", "Pacific/Auckland", "America/New_York", "Pacific/Kiritimati"])
 
 
 class Stats:
@@ -128,6 +134,10 @@ class PackageMachine(RuleBasedStateMachine):
             found = found.exclude(pk=exclude)
         return list(found.order_by("pk").values_list("pk", flat=True))
 
+    def _starts_at(self, hours: int | None):
+        """A session's start `hours` from now, None for the service's default (now)."""
+        return None if hours is None else timezone.now() + timedelta(hours=hours)
+
     def _state(self) -> dict:
         """Everything in the studio a half-done write could leave behind."""
         return {
@@ -141,6 +151,11 @@ class PackageMachine(RuleBasedStateMachine):
                 Adjustment.objects.filter(studio=self.studio).order_by("pk").values()
             ),
             "freezes": list(Freeze.objects.filter(studio=self.studio).order_by("pk").values()),
+            "months": list(
+                SessionMonthTally.objects.filter(studio=self.studio)
+                .order_by("month")
+                .values_list("month", "sessions")
+            ),
             "history": list(
                 Package.history.filter(studio_id=self.studio.pk)
                 .order_by("history_id")
@@ -331,8 +346,8 @@ class PackageMachine(RuleBasedStateMachine):
             self.expected[package.pk].append("restored")
 
     @precondition(lambda self: self.clients and len(self.sessions) < MAX_SESSIONS)
-    @rule(i=index, p=st.none() | index, status=statuses)
-    def log_session(self, i, p, status):
+    @rule(i=index, p=st.none() | index, status=statuses, hours=session_offsets)
+    def log_session(self, i, p, status, hours):
         client = self._client(i)
         package = self._package(p) if p is not None and self.packages else None
         invalid = client.deleted_at is not None or (
@@ -347,16 +362,22 @@ class PackageMachine(RuleBasedStateMachine):
             client=client,
             package=package,
             status=status,
+            starts_at=self._starts_at(hours),
         )
         if logged is not None:
             self.sessions.append(logged.session.pk)
             self.session_clients[logged.session.pk] = client.pk
 
     @precondition(lambda self: self.sessions)
-    @rule(i=index, p=st.none() | st.just("keep") | index, status=st.none() | statuses)
-    def update_session(self, i, p, status):
+    @rule(
+        i=index,
+        p=st.none() | st.just("keep") | index,
+        status=st.none() | statuses,
+        hours=session_offsets,
+    )
+    def update_session(self, i, p, status, hours):
         session = self._session(i)
-        kwargs = {}
+        kwargs = {"starts_at": self._starts_at(hours)}
         invalid = session.deleted_at is not None
         if p != "keep":
             package = self._package(p) if p is not None and self.packages else None
@@ -431,6 +452,12 @@ class PackageMachine(RuleBasedStateMachine):
         if done is not None:
             self.expected[package.pk].append("unfrozen")
 
+    @precondition(lambda self: len(self.sessions) >= 3)
+    @rule(zone=zones)
+    def change_time_zone(self, zone):
+        # Sessions move between local months with the zone; the tally must move with them.
+        self._call(studio_services.studio_update, studio=self.studio, timezone=zone)
+
     @precondition(lambda self: self.sessions)
     @rule(i=index)
     def delete_session(self, i):
@@ -461,6 +488,11 @@ class PackageMachine(RuleBasedStateMachine):
             expected = counted.get(pk, 0) - adjusted.get(pk, 0)
             assert used == expected, f"package {pk}: {used} used, {expected} from rows"
             assert remaining == total - used, f"package {pk}: generated remaining is stale"
+
+    @invariant()
+    def sessions_per_month_equal_the_counted_rows(self):
+        drifted = counts.tally_drifted([self.studio.pk])
+        assert not drifted, f"month tally disagrees with the rows: {drifted}"
 
     @invariant()
     def sessions_stay_with_the_client_who_trained(self):
@@ -557,6 +589,7 @@ def test_random_service_sequences_keep_counts_money_primaries_and_history_exact(
     )
     # Counters of every studio, not just the machine's, still agree with their rows.
     assert not counts.drifted().exists()
+    assert counts.tally_drifted() == []
     assert not Package.objects.filter(
         ~Q(sessions_remaining=F("total_sessions") - F("sessions_used"))
     ).exists()

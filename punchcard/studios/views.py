@@ -49,7 +49,7 @@ def settings_page(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and is_owner:
         form = StudioSettingsForm(request.POST, instance=request.studio)
         if form.is_valid():
-            form.save()
+            services.studio_update(studio=request.studio, **form.cleaned_data)
             messages.success(request, "Studio settings saved.")
             return redirect("studios:settings")
     return _render_settings(request, form=form, token_form=TokenForm())

@@ -188,12 +188,14 @@ def session_log(
     counted = package is not None and session.is_counted
     if counted and package.expiry_waits_for_first_session:
         with transaction.atomic():
+            zone = counts.locked_zone(studio.id)
             session.save(force_insert=True)
             _count(session, studio, actor)
+            counts.tally_moved(studio.id, [(session.starts_at, +1)], zone)
             # Its expiry started, here or in a writer just before us: read the row again.
             package.refresh_from_db()
     else:
-        used = counts.insert(session, count=counted)
+        used = counts.insert(session)
         if counted:
             package.sessions_used = used
     if package is not None:
@@ -215,16 +217,20 @@ def session_update(
     status=UNSET,
     notes=UNSET,
 ) -> LoggedSession:
-    """Correct a session; if its package or counted-ness changes, both counters move at once."""
-    # Lock the row so two edits of one session cannot both move the counters.
+    """Correct a session; if its package, counted-ness or month changes, the package counters
+    and the month tally move at once."""
+    # Lock the row so two edits of one session cannot both move the counters (only that row:
+    # the studio's is share-locked by counts.locked_zone, as the logging does).
     session = (
-        TrainingSession.objects.select_for_update(no_key=True)
+        TrainingSession.objects.select_for_update(no_key=True, of=("self",))
         .select_related("client", "studio")
         .get(pk=session.pk)
     )
     if session.deleted_at is not None:
         raise ValidationError({"session": ["This session was deleted."]})
+    zone = counts.locked_zone(session.studio_id)
     was_counted, old_package_id = session.is_counted, session.package_id
+    old_starts_at = session.starts_at
     if package is not UNSET:
         _check_package(session.studio, session.client, package)
         session.package = package
@@ -242,17 +248,24 @@ def session_update(
         counts.bump(old_package_id, -1)
     if session.is_counted:
         _count(session, session.studio, actor)
+    moves = [(old_starts_at, -1)] if was_counted else []
+    if session.is_counted:
+        moves.append((session.starts_at, +1))
+    counts.tally_moved(session.studio_id, moves, zone)
     return _result(session, session.studio)
 
 
 @transaction.atomic
 def session_delete(*, session: TrainingSession, actor: User | None) -> None:
-    """Soft delete; a counted session gives its package the session back at once."""
+    """Soft delete; a counted session gives its package the session back, and leaves its
+    month's tally, at once."""
     session = TrainingSession.objects.select_for_update(no_key=True).get(pk=session.pk)
     if session.deleted_at is not None:
         return
     was_counted = session.is_counted
+    zone = counts.locked_zone(session.studio_id) if was_counted else None
     session.deleted_at = timezone.now()
     session.save(update_fields=["deleted_at", "updated_at"])
     if was_counted:
         counts.bump(session.package_id, -1)
+        counts.tally_moved(session.studio_id, [(session.starts_at, -1)], zone)

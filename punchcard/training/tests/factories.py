@@ -5,7 +5,8 @@ from punchcard.training.models import TrainingSession
 
 
 class TrainingSessionFactory(factory.django.DjangoModelFactory):
-    """A session row; the package's counter is recounted from the rows, as an import would."""
+    """A session row; the package's counter and the studio's month tally are recounted from
+    the rows, as a bulk load would."""
 
     class Meta:
         model = TrainingSession
@@ -18,8 +19,11 @@ class TrainingSessionFactory(factory.django.DjangoModelFactory):
 
     @factory.post_generation
     def recount(obj, create, extracted, **kwargs):
-        if create and obj.package_id:
+        if not create:
+            return
+        if obj.package_id:
             counts.recount([obj.package_id])
+        counts.rebuild_tally([obj.studio_id])
 
 
 def log_on_day(persona, package, day, *, hour: int = 10, status: str = "completed"):

@@ -3,6 +3,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import time_machine
+from django.db import connection
 
 from punchcard.clients.tests.factories import ClientFactory
 from punchcard.packages.models import Package
@@ -325,7 +326,10 @@ def test_logging_runs_fixed_queries(owner, ana, given, django_assert_max_num_que
     log(owner, **body)  # the token's last use is stamped once a minute, not counted here
     # The token, the client, (the package given), the package by the rule or the given one's
     # freeze, the session, the counter; SAVEPOINT and RELEASE here stand for BEGIN and COMMIT.
-    with django_assert_max_num_queries(8 if given else 7):
+    # On PostgreSQL the session, the counter and its month's tally are one statement; SQLite
+    # cannot write inside WITH, so the tally's upsert is one more.
+    extra = 1 if connection.vendor == "sqlite" else 0
+    with django_assert_max_num_queries((8 if given else 7) + extra):
         log(owner, **body)
 
 
