@@ -3,27 +3,26 @@
 Money is summed as integer cents in SQL and rounded once, at the end (product.md); nothing here
 loops over packages or sessions. `package_analytics` runs exactly two queries whatever the data
 size: one over the packages grouped by package type (the totals are the groups' sums), one of
-sessions per month (a third only for a range longer than three years or open on one side).
+sessions per month (the stored month counts, with index counts for a month the range cuts).
 The API, the page and its CSV exports all read these same figures.
 """
 
 import calendar
+import math
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.db.models import (
     BigIntegerField,
-    BooleanField,
     Count,
-    F,
-    Func,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
     Sum,
 )
+from django.utils import timezone
 
 from punchcard.core import money
 from punchcard.core.dates import DateRange
@@ -31,7 +30,8 @@ from punchcard.core.expressions import RowCount
 from punchcard.packages.models import Package, PackageType
 from punchcard.packages.selectors import unused_value_cents_expr
 from punchcard.studios.models import Studio
-from punchcard.training.models import TrainingSession
+from punchcard.training import counts
+from punchcard.training.models import SessionMonthTally
 
 # Without a range, the sessions chart shows this many months, the current one included.
 DEFAULT_MONTHS = 12
@@ -248,15 +248,6 @@ def sessions_window(*, date_range: DateRange, today: date) -> DateRange:
     return date_range
 
 
-# The months counted in the first query: the window's, at most this many, ending with the current
-# month. Sessions outside them (a longer range, or sessions logged ahead) cost a second query.
-MONTHS_COUNTED_AT_ONCE = 36
-
-
-def _month_of(moment: datetime, tz) -> date:
-    return moment.astimezone(tz).date().replace(day=1)
-
-
 def _months(first: date, last: date) -> list[date]:
     months, month = [], first
     while month <= last:
@@ -267,105 +258,103 @@ def _months(first: date, last: date) -> list[date]:
     return months
 
 
-class _InLiterals(Func):
-    """`column IN ('a', 'b')` with the values written into the SQL rather than bound."""
-
-    template = "%(expressions)s IN (%(literals)s)"
-    output_field = BooleanField()
-
-    def __init__(self, column: str, values):
-        # Only our own constants (status choices) ever get here; the check keeps it that way.
-        if not all(value.isidentifier() for value in values):
-            raise ValueError(f"Not a plain word: {values!r}")
-        super().__init__(F(column), literals=", ".join(f"'{value}'" for value in values))
-
-
 def counted_sessions(studio: Studio) -> QuerySet:
-    """The studio's counted sessions (the rows of TrainingSession.objects.counted()), spelled as
-    the condition of the partial index session_counted_starts.
+    """The studio's counted sessions, spelled as the condition of the partial index
+    session_counted_starts (see counts.counted_rows)."""
+    return counts.counted_rows(studio.pk)
 
-    SQLite uses a partial index only for a query whose WHERE repeats the index's condition term
-    for term, and a bound parameter never matches the index's literal: with counted()'s
-    `status IN (?, ?, ?)` the month counts read the table (800 ms, not 30).
+
+def _past_seconds(start: datetime | None, end: datetime | None, now: datetime) -> float:
+    """How much of [start, end) lies before now: what a count of it can expect to read, as
+    sessions are logged when they happen, a few ahead. None is the calendar's edge."""
+    if start is None:
+        return math.inf
+    end = now if end is None else min(end, now)
+    return max(0.0, (end - start).total_seconds())
+
+
+def _cut_months(window: DateRange, lower, upper, zone, now) -> list[tuple[date, bool, list]]:
+    """The months the window cuts (starts or ends inside them): (month, counts_kept, parts).
+
+    A cut month is counted from the index, either the part the window keeps (counts_kept) or
+    the parts it leaves out, subtracted from the month's tally: whichever spans less of the
+    past. The default window ends today, so the current month is its tally minus the sessions
+    logged ahead, usually none, rather than a count of its weeks so far.
     """
-    return (
-        TrainingSession.objects.for_studio(studio)
-        .live()
-        .filter(_InLiterals("status", TrainingSession.COUNTED))
-        .order_by()
-    )
-
-
-def _count_by_month(
-    studio: Studio, months: list[date], lower: datetime | None, upper: datetime | None
-) -> dict:
-    """Counted sessions per month in [lower, upper), and the first and last of them, in one query.
-
-    One indexed range count per month, as scalar subqueries. Grouping by a truncated month would
-    compute the month of every row (on SQLite in a Python function: seconds for a million
-    sessions); a range count reads only the partial index session_counted_starts, which holds
-    the counted sessions and nothing else (470,000 entries for 12 months of the benchmark
-    studio: 30 ms on either database, where an index that also held the status and deleted_at
-    to filter on took 60). Each count has exactly one range on starts_at (two would leave the
-    index to the wider one): the first month starts at `lower`, the last ends at `upper`, so no
-    boundary falls outside what a datetime can hold.
-    """
-    tz = studio.tzinfo
-    counted = counted_sessions(studio)
-    window = counted
-    if lower is not None:
-        window = window.filter(starts_at__gte=lower)
-    if upper is not None:
-        window = window.filter(starts_at__lt=upper)
-    columns = {
-        "first": Subquery(window.order_by("starts_at").values("starts_at")[:1]),
-        "last": Subquery(window.order_by("-starts_at").values("starts_at")[:1]),
-    }
-    for i, month in enumerate(months):
-        start = lower if i == 0 else datetime.combine(month, time.min, tzinfo=tz)
-        end = (
-            upper if i == len(months) - 1 else datetime.combine(months[i + 1], time.min, tzinfo=tz)
-        )
-        in_month = counted
-        if start is not None:
-            in_month = in_month.filter(starts_at__gte=start)
-        if end is not None:
-            in_month = in_month.filter(starts_at__lt=end)
-        columns[f"m{i}"] = Subquery(in_month.values(n=RowCount()))
-    return Studio.objects.filter(pk=studio.pk).values(**columns).get()
+    cut = {}
+    if lower is not None and window.start.day != 1:
+        cut[window.start.replace(day=1)] = True
+    if upper is not None and window.end.day != calendar.monthrange(*window.end.timetuple()[:2])[1]:
+        cut[window.end.replace(day=1)] = True
+    found = []
+    for month in cut:
+        start = counts.month_start(month, zone)
+        end = counts.month_start(counts.next_month(month), zone)
+        kept_start = lower if lower is not None and (start is None or lower > start) else start
+        kept_end = upper if upper is not None and (end is None or upper < end) else end
+        left_out = [(a, b) for a, b in ((start, kept_start), (kept_end, end)) if a != b]
+        if _past_seconds(kept_start, kept_end, now) <= sum(
+            _past_seconds(a, b, now) for a, b in left_out
+        ):
+            found.append((month, True, [(kept_start, kept_end)]))
+        else:
+            found.append((month, False, left_out))
+    return found
 
 
 def sessions_by_month(*, studio: Studio, date_range: DateRange, today: date) -> list[MonthRow]:
-    """Counted, live sessions per studio-local month of starts_at: one query (two for sessions
-    outside the MONTHS_COUNTED_AT_ONCE months up to the current one).
+    """Counted, live sessions per studio-local month of starts_at, in one query whatever the
+    range: the stored count of each month (SessionMonthTally, kept exact by training.counts),
+    and index-only range counts for a month the range cuts (see _cut_months).
 
     Months without sessions are filled in with 0 between the first month that has sessions and the
     range's last month (at most the current month, or the last month with sessions if later), so
     a silly range such as 0001-01-01 to 9999-12-31 cannot produce thousands of empty months.
     """
-    tz = studio.tzinfo
+    zone = studio.tzinfo
     window = sessions_window(date_range=date_range, today=today)
-    lower, upper = window.bounds(tz)
-    this_month = today.replace(day=1)
-    last = min(window.end.replace(day=1), this_month) if upper is not None else this_month
-    first = _add_months(last, 1 - MONTHS_COUNTED_AT_ONCE)
-    if lower is not None:
-        first = max(first, window.start.replace(day=1))
-    last = max(first, last)
-    months = _months(first, last)
-    found = _count_by_month(studio, months, lower, upper)
-    if found["first"] is None:
+    lower, upper = window.bounds(zone)
+    if lower is not None and upper is not None and lower >= upper:
         return []
-    span = _month_of(found["first"], tz), _month_of(found["last"], tz)
-    if span[0] < first or span[1] > last:
-        months = _months(*span)
-        found = _count_by_month(studio, months, lower, upper)
-    counts = {month: found[f"m{i}"] for i, month in enumerate(months) if found[f"m{i}"]}
-    first, last = min(counts), max(counts)
+    cuts = _cut_months(window, lower, upper, zone, timezone.now())
+    counted = counted_sessions(studio)
+    parts = {}
+    for month, _, spans in cuts:
+        for a, b in spans:
+            parts[(month, a, b)] = f"p{len(parts)}"
+    tallies = SessionMonthTally.objects.filter(studio=studio, sessions__gt=0)
+    if window.start is not None:
+        tallies = tallies.filter(month__gte=window.start.replace(day=1))
+    if window.end is not None:
+        tallies = tallies.filter(month__lte=window.end.replace(day=1))
+    # The parts' counts ride on every tally row (each is computed once): a month the range
+    # cuts is within its months, so no row means no sessions in the range at all.
+    rows = list(
+        tallies.order_by("month")
+        .annotate(
+            **{
+                name: Subquery(counts.in_range(counted, a, b).values(n=RowCount()))
+                for (_, a, b), name in parts.items()
+            }
+        )
+        .values_list("month", "sessions", *parts.values())
+    )
+    if not rows:
+        return []
+    found = {row[0]: row[1] for row in rows}
+    part = dict(zip(parts.values(), rows[0][2:], strict=True))
+    for month, counts_kept, spans in cuts:
+        n = sum(part[parts[(month, a, b)]] for a, b in spans)
+        found[month] = n if counts_kept else found.get(month, 0) - n
+    found = {month: n for month, n in found.items() if n}
+    if not found:
+        return []
+    this_month = today.replace(day=1)
+    first, last = min(found), max(found)
     end = max(last, this_month)
     if window.end is not None:
         end = max(last, min(end, window.end.replace(day=1)))
-    return [MonthRow(month=month, sessions=counts.get(month, 0)) for month in _months(first, end)]
+    return [MonthRow(month=month, sessions=found.get(month, 0)) for month in _months(first, end)]
 
 
 def _name_order(row: TypeRow) -> tuple:

@@ -355,6 +355,69 @@ def test_sessions_by_month_never_pads_a_huge_range(studio, outsider):
     assert rows[0].key == "2025-11" and rows[-1].key == "2026-11" and len(rows) == 13
 
 
+def from_the_rows(studio, date_range: DateRange) -> list[tuple[str, int]]:
+    """What sessions_by_month must answer, worked out in Python from every counted row."""
+    today = studio.today()
+    window = selectors.sessions_window(date_range=date_range, today=today)
+    found = {}
+    for moment in (
+        TrainingSession.objects.for_studio(studio).counted().values_list("starts_at", flat=True)
+    ):
+        day = moment.astimezone(studio.tzinfo).date()
+        if (window.start or date.min) <= day <= (window.end or date.max):
+            found[day.replace(day=1)] = found.get(day.replace(day=1), 0) + 1
+    if not found:
+        return []
+    end = max(max(found), today.replace(day=1))
+    if window.end is not None:
+        end = max(max(found), min(end, window.end.replace(day=1)))
+    every_month = selectors._months(min(found), end)
+    return [(f"{month:%Y-%m}", found.get(month, 0)) for month in every_month]
+
+
+@pytest.mark.parametrize(
+    "date_range",
+    [
+        DateRange(),
+        DateRange(start=date(2026, 3, 15), end=date(2026, 6, 10)),
+        DateRange(start=date(2026, 4, 10), end=date(2026, 4, 11)),
+        DateRange(start=date(2026, 3, 31), end=date(2026, 4, 1)),
+        DateRange(start=date(2026, 11, 1), end=date(2026, 11, 24)),
+        DateRange(start=date(2026, 11, 24), end=date(2026, 12, 2)),
+        DateRange(start=date(2026, 11, 25), end=date(2026, 12, 31)),
+        DateRange(end=date(2026, 4, 10)),
+        DateRange(start=date(2026, 4, 11)),
+        DateRange(start=date.min, end=date.max),
+        DateRange(start=date(2026, 4, 11), end=date(2026, 4, 11)),
+    ],
+)
+def test_sessions_by_month_agrees_with_the_rows_for_any_range(studio, outsider, date_range):
+    # Stored month counts for whole months, index counts for the part of a month a range keeps
+    # or leaves out: either way the figures are the rows'. Sessions logged ahead, today's late
+    # evening (tomorrow in UTC) and next month's must land where the rows say.
+    sessions_fixture(studio, outsider)
+    client = ClientFactory(studio=studio)
+    for moment in (
+        at(studio, 2026, 11, 24, 23, 30),  # today, 04:30 tomorrow in UTC
+        at(studio, 2026, 11, 25, 9),  # logged ahead
+        at(studio, 2026, 11, 30, 23, 59),
+        at(studio, 2026, 12, 3, 9),
+    ):
+        TrainingSessionFactory(client=client, starts_at=moment)
+    rows = selectors.sessions_by_month(studio=studio, date_range=date_range, today=studio.today())
+    assert months(rows) == from_the_rows(studio, date_range)
+    assert months(rows)  # every range here has sessions
+
+
+def test_the_default_window_leaves_out_sessions_logged_ahead(studio, outsider):
+    sessions_fixture(studio, outsider)
+    client = ClientFactory(studio=studio)
+    TrainingSessionFactory(client=client, starts_at=at(studio, 2026, 11, 24, 23, 30))
+    TrainingSessionFactory(client=client, starts_at=at(studio, 2026, 11, 25, 0, 0))
+    rows = selectors.sessions_by_month(studio=studio, date_range=DateRange(), today=studio.today())
+    assert months(rows)[-1] == ("2026-11", 1)
+
+
 def test_counted_sessions_are_the_rows_counted_selects(studio, outsider):
     sessions_fixture(studio, outsider)
     expected = set(
@@ -364,7 +427,7 @@ def test_counted_sessions_are_the_rows_counted_selects(studio, outsider):
     assert set(selectors.counted_sessions(studio).values_list("pk", flat=True)) == expected
 
 
-def month_count_queries(studio) -> list[tuple[str, list]]:
+def month_count_queries(studio, date_range: DateRange | None = None) -> list[tuple[str, list]]:
     """The SQL and parameters of the sessions-per-month query, as sent (bound, not inlined)."""
     sent = []
 
@@ -373,26 +436,43 @@ def month_count_queries(studio) -> list[tuple[str, list]]:
         return execute(sql, params, many, context)
 
     with connection.execute_wrapper(record):
-        selectors.sessions_by_month(studio=studio, date_range=DateRange(), today=studio.today())
+        selectors.sessions_by_month(
+            studio=studio, date_range=date_range or DateRange(), today=studio.today()
+        )
     return sent
 
 
-def test_month_counts_can_read_the_counted_sessions_index_alone(studio, outsider):
-    # The index's condition must be implied by the query's WHERE: with a bound `status IN (?, ?,
-    # ?)`, or statuses in another order than the index's, SQLite cannot use it and counts from
-    # the table (30 ms -> 800 ms on the benchmark). Tiny test tables make no planner choose an
-    # index, so SQLite is told to use this one (it refuses when it cannot), PostgreSQL to avoid
-    # the table.
+@pytest.mark.parametrize(
+    "date_range, counts",
+    [
+        # The current month: its tally minus the sessions logged after today.
+        (DateRange(), 1),
+        # March without its first 14 days, June's first 10 days.
+        (DateRange(start=date(2026, 3, 15), end=date(2026, 6, 10)), 2),
+        # Within one month: the part kept is shorter than the two left out.
+        (DateRange(start=date(2026, 4, 10), end=date(2026, 4, 11)), 1),
+        # Whole months: the tally alone.
+        (DateRange(start=date(2026, 3, 1), end=date(2026, 6, 30)), 0),
+    ],
+)
+def test_month_counts_can_read_the_counted_sessions_index_alone(
+    studio, outsider, date_range, counts
+):
+    # A month the range cuts is counted from the index: its condition must be implied by the
+    # query's WHERE. With a bound `status IN (?, ?, ?)`, or statuses in another order than the
+    # index's, SQLite cannot use it and counts from the table (30 ms -> 800 ms for 12 months on
+    # the benchmark). Tiny test tables make no planner choose an index, so SQLite is told to use
+    # this one (it refuses when it cannot), PostgreSQL to avoid the table.
     sessions_fixture(studio, outsider)
-    [(sql, params)] = month_count_queries(studio)
+    [(sql, params)] = month_count_queries(studio, date_range)
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
             table = 'FROM "training_trainingsession" U0'
-            assert sql.count(table) == 14  # first, last and the 12 months
+            assert sql.count(table) == counts
             forced = sql.replace(table, f'{table} INDEXED BY "session_counted_starts"')
             cursor.execute("EXPLAIN QUERY PLAN " + forced, params)
             plan = [row[-1] for row in cursor.fetchall()]
-            assert sum("session_counted_starts" in step for step in plan) == 14, plan
+            assert sum("session_counted_starts" in step for step in plan) == counts, plan
         else:
             cursor.execute("SET LOCAL enable_seqscan = off")
             cursor.execute("SET LOCAL enable_bitmapscan = off")
@@ -401,7 +481,8 @@ def test_month_counts_can_read_the_counted_sessions_index_alone(studio, outsider
             index_only = [
                 s for s in plan if "Index Only Scan" in s and "session_counted_starts" in s
             ]
-            assert len(index_only) == 14, plan
+            assert len(index_only) == counts, plan
+            assert sum("training_trainingsession" in s for s in plan) == counts, plan
 
 
 # Queries ------------------------------------------------------------------------------------------
