@@ -9,7 +9,7 @@ from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, FilteredRelation, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from punchcard.clients.models import Client
@@ -48,6 +48,33 @@ def _by_the_rule(studio_id: int, client_id: int, today: date, day: date):
 # Run on every session logged without a package: its SQL is written once (see CompiledQuery).
 _BY_THE_RULE = CompiledQuery(
     _by_the_rule, studio_id=-1, client_id=-2, today=date(1, 1, 3), day=date(1, 1, 5)
+)
+
+
+def _client_by_the_rule(studio_id: int, client_id: int, today: date, day: date):
+    """The studio's live client `client_id`, with the package the rule picks for it as `pick`
+    (not set when there is none) and that package's freeze of `day` as `pick_frozen_until`.
+
+    A join on the rule's answer, so that one statement both checks the client and picks the
+    package: the API's logging read the client first, a round trip of its own.
+    """
+    picked = _by_the_rule(studio_id, client_id, today, day).values("pk")
+    freeze = Package.objects.filter(pk=OuterRef("pick__pk")).with_frozen_until(day).order_by()
+    return (
+        Client.objects.for_studio(studio_id)
+        .live()
+        .filter(pk=client_id)
+        .order_by()
+        .annotate(
+            pick=FilteredRelation("packages", condition=Q(packages__pk=Subquery(picked))),
+            pick_frozen_until=Subquery(freeze.values("frozen_until")[:1]),
+        )
+        .select_related("pick")[:1]
+    )
+
+
+_CLIENT_BY_THE_RULE = CompiledQuery(
+    _client_by_the_rule, studio_id=-1, client_id=-2, today=date(1, 1, 3), day=date(1, 1, 5)
 )
 
 
@@ -175,6 +202,42 @@ def session_log(
         # The freeze needs a query anyway; reading the row with it gives the answer the package
         # as stored now, not as the caller read it some time before.
         package = _GIVEN_PACKAGE.first(package_id=package.pk, day=day)
+    return _write(studio, actor, client, package, starts_at, duration_minutes, status, notes)
+
+
+def session_log_by_client_id(
+    *,
+    studio: Studio,
+    actor: User | None,
+    client_id: int,
+    starts_at: datetime | None = None,
+    duration_minutes: int = 60,
+    status: str = TrainingSession.Status.COMPLETED,
+    notes: str = "",
+    unknown_client: str = "Choose one of your clients.",
+) -> LoggedSession:
+    """session_log for a client given by its id, counted against the package the rule picks:
+    the client's check and the rule are one statement (a round trip less than reading the
+    client first). A client who is not the studio's, or deleted, is a ValidationError on
+    client_id saying `unknown_client`, as session_log's check would.
+    """
+    starts_at = starts_at or timezone.now()
+    day = _local_day(starts_at, studio)
+    client = _CLIENT_BY_THE_RULE.first(
+        studio_id=studio.id, client_id=client_id, today=studio.today(), day=day
+    )
+    if client is None:
+        raise ValidationError({"client_id": [unknown_client]})
+    notes = (notes or "").strip()
+    _check_fields(duration_minutes, status, notes)
+    package = getattr(client, "pick", None)  # not set at all when the join found none
+    if package is not None:
+        package.frozen_until = client.pick_frozen_until
+    return _write(studio, actor, client, package, starts_at, duration_minutes, status, notes)
+
+
+def _write(studio, actor, client, package, starts_at, duration_minutes, status, notes):
+    """Save the session logged and move its counters; the answer as session_log gives it."""
     session = TrainingSession(
         studio=studio,
         client=client,

@@ -3,11 +3,14 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import time_machine
+from django.core.exceptions import ValidationError
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from punchcard.clients.tests.factories import ClientFactory
 from punchcard.packages.models import Package
 from punchcard.packages.tests.factories import PackageFactory
+from punchcard.training import services
 from punchcard.training.models import TrainingSession
 
 pytestmark = pytest.mark.django_db
@@ -90,6 +93,46 @@ def test_assignment_prefers_primary_then_soonest_expiry_then_none(owner, ana):
     Package.objects.filter(pk=no_expiry.pk).update(is_active=False)
     body = log(owner, client_id=ana.pk)
     assert (body["package_id"], body["package"], body["warnings"]) == (None, None, ["no_package"])
+
+
+@pytest.mark.parametrize("whose", ["another studio's", "deleted"])
+def test_a_client_not_yours_is_a_422_on_client_id_with_or_without_a_package(
+    owner, outsider, ana, whose
+):
+    if whose == "deleted":
+        client = ClientFactory(studio=owner.studio, deleted_at=NOW)
+    else:
+        client = ClientFactory(studio=outsider.studio)
+    PackageFactory(studio=client.studio, client=client)
+    package = PackageFactory(studio=owner.studio, client=ana)
+    for body in ({"client_id": client.pk}, {"client_id": client.pk, "package_id": package.pk}):
+        response = owner.api.post("/api/sessions", body, content_type=JSON)
+        assert response.status_code == 422
+        [error] = response.json()["detail"]
+        assert (error["loc"][-1], error["msg"]) == ("client_id", "Not found in your studio.")
+    assert not TrainingSession.objects.exists()
+
+
+def test_logging_by_client_id_picks_what_the_rule_picks_and_warns_the_same(owner, ana):
+    ben = ClientFactory(studio=owner.studio)
+    PackageFactory(studio=owner.studio, client=ben, expiry_date=TODAY + timedelta(days=1))
+    used_up = PackageFactory(studio=owner.studio, client=ana, sessions_used=12, is_primary=True)
+    PackageFactory(studio=owner.studio, client=ana, expiry_date=TODAY + timedelta(days=30))
+    picked = services.package_for_new_session(studio=owner.studio, client=ana)
+    logged = services.session_log_by_client_id(
+        studio=owner.studio, actor=owner.user, client_id=ana.pk
+    )
+    assert logged.package.pk == picked.pk == used_up.pk  # the primary, whatever its state
+    assert logged.warnings == ["package_exceeded"]
+    assert logged.session.client_id == ana.pk and logged.package.client == ana
+    with pytest.raises(ValidationError) as refused:
+        services.session_log_by_client_id(
+            studio=owner.studio, actor=None, client_id=ana.pk, duration_minutes=0
+        )
+    assert set(refused.value.message_dict) == {"duration_minutes"}
+    with pytest.raises(ValidationError) as refused:
+        services.session_log_by_client_id(studio=owner.studio, actor=None, client_id=10**9)
+    assert refused.value.message_dict == {"client_id": ["Choose one of your clients."]}
 
 
 def test_overage_is_recorded_and_warned_never_refused(trainer, ana):
@@ -324,13 +367,26 @@ def test_logging_runs_fixed_queries(owner, ana, given, django_assert_max_num_que
     packages = [PackageFactory(studio=owner.studio, client=ana) for _ in range(5)]
     body = {"client_id": ana.pk, "package_id": packages[2].pk} if given else {"client_id": ana.pk}
     log(owner, **body)  # the token's last use is stamped once a minute, not counted here
-    # The token, the client, (the package given), the package by the rule or the given one's
-    # freeze, the session, the counter; SAVEPOINT and RELEASE here stand for BEGIN and COMMIT.
-    # On PostgreSQL the session, the counter and its month's tally are one statement; SQLite
-    # cannot write inside WITH, so the tally's upsert is one more.
+    # The token, the client and the package by the rule (one statement), or the client, the
+    # package given and its freeze; the session, the counter and its month's tally. SAVEPOINT
+    # and RELEASE here stand for BEGIN and COMMIT. On PostgreSQL the session, the counter and
+    # the tally are one statement; SQLite cannot write inside WITH, so the tally is one more.
     extra = 1 if connection.vendor == "sqlite" else 0
-    with django_assert_max_num_queries((8 if given else 7) + extra):
+    with django_assert_max_num_queries(8 + extra if given else 7):
         log(owner, **body)
+
+
+def test_a_session_logged_by_the_rule_checks_its_client_in_the_rules_statement(owner, ana):
+    PackageFactory(studio=owner.studio, client=ana)
+    log(owner, client_id=ana.pk)  # the token's last use is stamped once a minute
+    with CaptureQueriesContext(connection) as statements:
+        body = log(owner, client_id=ana.pk)
+    # PostgreSQL: the token; the client with the package the rule picks; the session, its
+    # package's counter and its month's tally in one WITH. SQLite writes those three apart,
+    # in a transaction (SAVEPOINT and RELEASE stand for BEGIN and COMMIT here).
+    expected = 3 if connection.vendor == "postgresql" else 7
+    assert len(statements) == expected, [q["sql"][:80] for q in statements.captured_queries]
+    assert body["package"]["sessions_used"] == 2
 
 
 def test_session_list_runs_fixed_queries(owner, ana, django_assert_max_num_queries):
