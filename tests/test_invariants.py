@@ -153,8 +153,8 @@ class PackageMachine(RuleBasedStateMachine):
             "freezes": list(Freeze.objects.filter(studio=self.studio).order_by("pk").values()),
             "months": list(
                 SessionMonthTally.objects.filter(studio=self.studio)
-                .order_by("month")
-                .values_list("month", "sessions")
+                .order_by("month", "shard")
+                .values_list("month", "shard", "sessions")
             ),
             "history": list(
                 Package.history.filter(studio_id=self.studio.pk)

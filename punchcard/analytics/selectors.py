@@ -322,7 +322,8 @@ def sessions_by_month(*, studio: Studio, date_range: DateRange, today: date) -> 
     for month, _, spans in cuts:
         for a, b in spans:
             parts[(month, a, b)] = f"p{len(parts)}"
-    tallies = SessionMonthTally.objects.filter(studio=studio, sessions__gt=0)
+    # A month's count is the sum of its shards (one may be below zero, so none is left out).
+    tallies = SessionMonthTally.objects.filter(studio=studio).exclude(sessions=0)
     if window.start is not None:
         tallies = tallies.filter(month__gte=window.start.replace(day=1))
     if window.end is not None:
@@ -341,7 +342,9 @@ def sessions_by_month(*, studio: Studio, date_range: DateRange, today: date) -> 
     )
     if not rows:
         return []
-    found = {row[0]: row[1] for row in rows}
+    found = {}
+    for month, n, *_ in rows:
+        found[month] = found.get(month, 0) + n
     part = dict(zip(parts.values(), rows[0][2:], strict=True))
     for month, counts_kept, spans in cuts:
         n = sum(part[parts[(month, a, b)]] for a, b in spans)

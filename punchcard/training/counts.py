@@ -101,7 +101,7 @@ def locked_zone(studio_id: int) -> ZoneInfo:
 
 
 @cache
-def _tally_table() -> tuple[str, str, str, str]:
+def _tally_table() -> tuple[str, str, str, str, str]:
     from punchcard.training.models import SessionMonthTally as T
 
     column = T._meta.get_field
@@ -109,17 +109,35 @@ def _tally_table() -> tuple[str, str, str, str]:
         T._meta.db_table,
         column("studio").column,
         column("month").column,
+        column("shard").column,
         column("sessions").column,
     )
 
 
-def _upsert(rows: int) -> str:
-    table, studio, month, sessions = _tally_table()
-    values = ", ".join(["(%s, %s, %s)"] * rows)
+def _shard() -> str:
+    """The SQL of the shard this connection writes (see SessionMonthTally): its backend's on
+    PostgreSQL; SQLite's writers take turns anyway."""
+    from punchcard.training.models import SessionMonthTally
+
+    if connection.vendor == "postgresql":
+        return f"mod(pg_backend_pid(), {SessionMonthTally.SHARDS})"
+    return "0"
+
+
+def _on_conflict_add() -> str:
+    table, studio, month, shard, sessions = _tally_table()
     return (
-        f'INSERT INTO "{table}" ("{studio}", "{month}", "{sessions}") VALUES {values}'
-        f' ON CONFLICT ("{studio}", "{month}")'
+        f' ON CONFLICT ("{studio}", "{month}", "{shard}")'
         f' DO UPDATE SET "{sessions}" = "{table}"."{sessions}" + EXCLUDED."{sessions}"'
+    )
+
+
+def _upsert(rows: int) -> str:
+    table, studio, month, shard, sessions = _tally_table()
+    values = ", ".join([f"(%s, %s, {_shard()}, %s)"] * rows)
+    return (
+        f'INSERT INTO "{table}" ("{studio}", "{month}", "{shard}", "{sessions}") VALUES {values}'
+        + _on_conflict_add()
     )
 
 
@@ -136,15 +154,13 @@ def tally(studio_id: int, deltas: dict[date, int]) -> None:
         cursor.execute(_upsert(len(moves)), params)
 
 
-@cache
 def _tally_in_zone_sql() -> str:
-    table, studio, month, sessions = _tally_table()
+    table, studio, month, shard, sessions = _tally_table()
     zone = Studio._meta.get_field("timezone").column
     return (
-        f'INSERT INTO "{table}" ("{studio}", "{month}", "{sessions}")'
-        f' SELECT %s, %s, 1 FROM "{Studio._meta.db_table}" WHERE "id" = %s AND "{zone}" = %s'
-        f' ON CONFLICT ("{studio}", "{month}")'
-        f' DO UPDATE SET "{sessions}" = "{table}"."{sessions}" + EXCLUDED."{sessions}"'
+        f'INSERT INTO "{table}" ("{studio}", "{month}", "{shard}", "{sessions}")'
+        f' SELECT %s, %s, {_shard()}, 1 FROM "{Studio._meta.db_table}"'
+        f' WHERE "id" = %s AND "{zone}" = %s' + _on_conflict_add()
     )
 
 
@@ -267,7 +283,7 @@ def rebuild_tally(studio_ids=None) -> int:
             counted = month_counts(counted_rows(studio_id), ZoneInfo(zone))
             SessionMonthTally.objects.filter(studio_id=studio_id).delete()
             SessionMonthTally.objects.bulk_create(
-                SessionMonthTally(studio_id=studio_id, month=month, sessions=n)
+                SessionMonthTally(studio_id=studio_id, month=month, shard=0, sessions=n)
                 for month, n in counted.items()
             )
             written += len(counted)
@@ -290,9 +306,11 @@ def tally_drifted(studio_ids=None) -> list[tuple[int, date, int, int]]:
     drifted = []
     for studio_id, zone in studios.values_list("pk", "timezone"):
         rows = month_counts(counted_rows(studio_id), ZoneInfo(zone))
-        stored = dict(
-            SessionMonthTally.objects.filter(studio_id=studio_id).values_list("month", "sessions")
-        )
+        stored = Counter()
+        for month, n in SessionMonthTally.objects.filter(studio_id=studio_id).values_list(
+            "month", "sessions"
+        ):
+            stored[month] += n
         for month in sorted(rows.keys() | stored.keys()):
             if rows.get(month, 0) != stored.get(month, 0):
                 drifted.append((studio_id, month, stored.get(month, 0), rows.get(month, 0)))
@@ -314,7 +332,7 @@ def _insert_and_count():
     table, pk = TrainingSession._meta.db_table, TrainingSession._meta.pk.column
     studio_table = Studio._meta.db_table
     zone = Studio._meta.get_field("timezone").column
-    tally_table, tally_studio, tally_month, tally_sessions = _tally_table()
+    tally_table, tally_studio, tally_month, tally_shard, tally_sessions = _tally_table()
     package_table, package_pk = Package._meta.db_table, Package._meta.pk.column
     used = Package._meta.get_field("sessions_used").column
     sql = (
@@ -326,9 +344,8 @@ def _insert_and_count():
         f' bumped AS (UPDATE "{package_table}" SET "{used}" = "{used}" + %s'
         f' FROM zone WHERE "{package_table}"."{package_pk}" = %s RETURNING "{used}"),'
         f' tallied AS (INSERT INTO "{tally_table}" ("{tally_studio}", "{tally_month}",'
-        f' "{tally_sessions}") SELECT %s, %s, 1 FROM zone WHERE %s'
-        f' ON CONFLICT ("{tally_studio}", "{tally_month}") DO UPDATE'
-        f' SET "{tally_sessions}" = "{tally_table}"."{tally_sessions}" + 1)'
+        f' "{tally_shard}", "{tally_sessions}") SELECT %s, %s, {_shard()}, 1 FROM zone WHERE %s'
+        f"{_on_conflict_add()})"
         " SELECT (SELECT * FROM new), (SELECT * FROM bumped)"
     )
     return sql, fields

@@ -113,6 +113,11 @@ def test_parallel_logs_edits_and_deletes_keep_the_month_tally_exact(owner):
     assert not counts.drifted().exists()
     stored = sum(SessionMonthTally.objects.values_list("sessions", flat=True))
     assert stored == TrainingSession.objects.counted().count() > 30
+    if connection.vendor == "postgresql":
+        # Each connection counts into its own shard of the month, so writers need not queue
+        # on one row: eight threads' connections wrote more than one.
+        shards = SessionMonthTally.objects.filter(month=date(2026, 11, 1)).values("shard")
+        assert len({row["shard"] for row in shards}) > 1
 
 
 def test_a_log_racing_a_change_of_time_zone_counts_in_the_zone_it_commits_under(owner):
@@ -139,8 +144,9 @@ def test_a_log_racing_a_change_of_time_zone_counts_in_the_zone_it_commits_under(
 
     run_parallel(lambda i: (change_zone, log_session)[i](i), 2)
     assert counts.tally_drifted() == []
-    months = SessionMonthTally.objects.filter(studio=owner.studio).exclude(sessions=0)
-    assert list(months.values_list("month", "sessions")) == [(date(2026, 12, 1), 1)]
+    months = SessionMonthTally.objects.filter(studio=owner.studio).values_list("month", "sessions")
+    assert {month for month, n in months if n} == {date(2026, 12, 1)}
+    assert sum(n for _, n in months) == 1
 
 
 def test_two_concurrent_make_primary_leave_exactly_one(owner):

@@ -37,13 +37,13 @@ def ana(owner):
 
 
 def tally(studio) -> dict[str, int]:
-    return {
-        f"{month:%Y-%m}": n
-        for month, n in SessionMonthTally.objects.filter(studio=studio)
-        .exclude(sessions=0)
-        .order_by("month")
-        .values_list("month", "sessions")
-    }
+    """The stored count of each month (the sum of its shards), months at 0 left out."""
+    found = {}
+    for month, n in SessionMonthTally.objects.filter(studio=studio).values_list(
+        "month", "sessions"
+    ):
+        found[f"{month:%Y-%m}"] = found.get(f"{month:%Y-%m}", 0) + n
+    return {month: n for month, n in sorted(found.items()) if n}
 
 
 def exact(*studios) -> bool:
