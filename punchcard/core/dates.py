@@ -22,14 +22,16 @@ class DateRange:
         A bound the database cannot hold (year 1 or 9999 shifted by the zone offset) is no bound at
         all: nothing can be stored beyond it anyway, and it must never become a 500.
         """
-        lower = _day_start(self.start, tz) if self.start is not None else None
+        lower = day_start(self.start, tz) if self.start is not None else None
         upper = None
         if self.end is not None and self.end < date.max:
-            upper = _day_start(self.end + timedelta(days=1), tz)
+            upper = day_start(self.end + timedelta(days=1), tz)
         return lower, upper
 
 
-def _day_start(day: date, tz: ZoneInfo) -> datetime | None:
+def day_start(day: date, tz: ZoneInfo) -> datetime | None:
+    """The first instant of `day` where the studio is, or None when no datetime can hold it
+    (year 1 or 9999 shifted by the zone's offset)."""
     # combine() with a ZoneInfo gives the real local midnight, DST included.
     start = datetime.combine(day, time.min, tzinfo=tz)
     try:

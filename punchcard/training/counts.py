@@ -8,7 +8,7 @@ change of zone (which rebuilds the studio's months, locking that row) never inte
 """
 
 from collections import Counter
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime
 from functools import cache
 from zoneinfo import ZoneInfo
 
@@ -28,6 +28,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from punchcard.core import dates
 from punchcard.core.expressions import RowCount
 from punchcard.packages.models import Adjustment, Package
 from punchcard.studios.models import Studio
@@ -73,17 +74,10 @@ def month_start(month: date | None, zone: ZoneInfo) -> datetime | None:
     """The first instant of `month` where the studio is, or None when no datetime can hold it
     (before year 1 or after 9999 in UTC): nothing is stored beyond it, so no bound at all.
 
-    combine() with a ZoneInfo gives the real local midnight, DST included: month_of(s) == m
-    exactly when month_start(m) <= s < month_start(next_month(m)).
+    Local midnight, DST included: month_of(s) == m exactly when
+    month_start(m) <= s < month_start(next_month(m)).
     """
-    if month is None:
-        return None
-    start = datetime.combine(month, time.min, tzinfo=zone)
-    try:
-        start.astimezone(UTC)
-    except OverflowError:
-        return None
-    return start
+    return None if month is None else dates.day_start(month, zone)
 
 
 def locked_zone(studio_id: int) -> ZoneInfo:
