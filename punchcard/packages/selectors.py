@@ -115,18 +115,13 @@ class PageQuerySet(PackageQuerySet):
             and self.query.where == self._tally_of[1]
         )
 
-    def page_and_count(self, start: int, stop: int) -> tuple[list[Package], int | None]:
-        """The rows [start:stop] and count() of the whole list, read by one query.
+    def page_with_count(self, start: int, stop: int) -> QuerySet:
+        """The rows [start:stop], each with count() of the whole list as `list_count`.
 
         The count rides on the page as a scalar subquery (computed once, not per row): one round
-        trip fewer on every page. None for the count when the page has no rows (past the end or
-        an empty list), or when the studio has no tally to read: ask count() then.
+        trip fewer on every page. NULL when the studio has no tally to read, and no row to carry
+        it when the page is past the end: ask count() then.
         """
-        rows = list(self.page_with_count(start, stop))
-        return rows, (rows[0].list_count if rows else None)
-
-    def page_with_count(self, start: int, stop: int) -> QuerySet:
-        """The query of page_and_count: the page's rows, each with the count as `list_count`."""
         if self._uses_tally():
             # The stored count (see count()); NULL when the studio has no tally row.
             total = tallies.live_packages_column(self._tally_of[0])
@@ -213,14 +208,14 @@ def package_page(
 ) -> tuple[list[Package], int]:
     """Rows [start:stop] of package_list (their `unshown` columns deferred) and its count.
 
-    What page_and_count reads, by a statement compiled once per kind of list: building and
+    PageQuerySet.page_with_count, by a statement compiled once per kind of list: building and
     compiling the queryset was a third of a list request's Python. A search (`q`) becomes a
     LIKE pattern, not a plain parameter, so it goes the ORM's way. A page past the end counts
     on its own.
     """
     if filters.q.strip():
         packages = package_list(studio=studio, filters=filters, today=today)
-        rows, count = packages.defer(*unshown).page_and_count(start, stop)
+        rows = list(packages.defer(*unshown).page_with_count(start, stop))
     else:
         client_id = filters.client_id
         shape = replace(filters, client_id=None if client_id is None else _CLIENT_PLACEHOLDER)
@@ -228,7 +223,7 @@ def package_page(
         rows = _compiled_page(shape, today, tuple(unshown)).all(
             studio_id=studio.pk, offset=start, limit=stop - start, **values
         )
-        count = rows[0].list_count if rows else None
+    count = rows[0].list_count if rows else None
     if count is None:
         count = package_list(studio=studio, filters=filters, today=today).count()
     return rows, count
