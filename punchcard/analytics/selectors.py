@@ -258,12 +258,6 @@ def _months(first: date, last: date) -> list[date]:
     return months
 
 
-def counted_sessions(studio: Studio) -> QuerySet:
-    """The studio's counted sessions, spelled as the condition of the partial index
-    session_counted_starts (see counts.counted_rows)."""
-    return counts.counted_rows(studio.pk)
-
-
 def _past_seconds(start: datetime | None, end: datetime | None, now: datetime) -> float:
     """How much of [start, end) lies before now: what a count of it can expect to read, as
     sessions are logged when they happen, a few ahead. None is the calendar's edge."""
@@ -317,7 +311,7 @@ def sessions_by_month(*, studio: Studio, date_range: DateRange, today: date) -> 
     if lower is not None and upper is not None and lower >= upper:
         return []
     cuts = _cut_months(window, lower, upper, zone, timezone.now())
-    counted = counted_sessions(studio)
+    counted = counts.counted_rows(studio.pk)
     parts = {}
     for month, _, spans in cuts:
         for a, b in spans:
