@@ -259,6 +259,16 @@ def month_counts(counted: QuerySet, zone: ZoneInfo) -> dict[date, int]:
     return found
 
 
+def _months_from_rows(studio_ids=None):
+    """(studio id, month_counts of its counted sessions in its zone) for each studio, or the
+    ones given: what the tally must hold."""
+    studios = Studio.objects.order_by("pk")
+    if studio_ids is not None:
+        studios = studios.filter(pk__in=list(studio_ids))
+    for studio_id, zone in studios.values_list("pk", "timezone"):
+        yield studio_id, month_counts(counted_rows(studio_id), ZoneInfo(zone))
+
+
 def rebuild_tally(studio_ids=None) -> int:
     """Set the studios' month counts from their rows (after a bulk load, a change of time zone,
     or a repair). Returns the months written.
@@ -268,13 +278,9 @@ def rebuild_tally(studio_ids=None) -> int:
     """
     from punchcard.training.models import SessionMonthTally
 
-    studios = Studio.objects.order_by("pk")
-    if studio_ids is not None:
-        studios = studios.filter(pk__in=list(studio_ids))
     written = 0
     with transaction.atomic():
-        for studio_id, zone in studios.values_list("pk", "timezone"):
-            counted = month_counts(counted_rows(studio_id), ZoneInfo(zone))
+        for studio_id, counted in _months_from_rows(studio_ids):
             SessionMonthTally.objects.filter(studio_id=studio_id).delete()
             SessionMonthTally.objects.bulk_create(
                 SessionMonthTally(studio_id=studio_id, month=month, shard=0, sessions=n)
@@ -294,12 +300,8 @@ def tally_drifted(studio_ids=None) -> list[tuple[int, date, int, int]]:
     """(studio, month, stored, rows) wherever the tally disagrees with the rows: always empty."""
     from punchcard.training.models import SessionMonthTally
 
-    studios = Studio.objects.order_by("pk")
-    if studio_ids is not None:
-        studios = studios.filter(pk__in=list(studio_ids))
     drifted = []
-    for studio_id, zone in studios.values_list("pk", "timezone"):
-        rows = month_counts(counted_rows(studio_id), ZoneInfo(zone))
+    for studio_id, rows in _months_from_rows(studio_ids):
         stored = Counter()
         for month, n in SessionMonthTally.objects.filter(studio_id=studio_id).values_list(
             "month", "sessions"
