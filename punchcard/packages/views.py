@@ -174,11 +174,12 @@ def _list_filters(request: HttpRequest):
 class ListPaginator(Paginator):
     """Reads a page and the list's count by one query (`read(start=, stop=)`, such as
     selectors.package_page): one database round trip fewer per page. A page past the end, or of
-    an empty list, goes Django's way over the list: count first, then the last page."""
+    an empty list, goes Django's way over the list `whole()` builds: count first, then the last
+    page. Only then is the list's queryset built (0.14 ms every page otherwise)."""
 
-    def __init__(self, object_list, per_page, *, read):
-        super().__init__(object_list, per_page)
-        self.read = read
+    def __init__(self, per_page, *, read, whole):
+        super().__init__(None, per_page)
+        self.read, self.whole = read, whole
 
     def get_page(self, number):
         try:
@@ -192,6 +193,7 @@ class ListPaginator(Paginator):
             self.__dict__["count"] = count  # Paginator.count is a cached_property
             if rows:
                 return self._get_page(rows, number, self)
+        self.object_list = self.whole()
         return super().get_page(number)
 
 
@@ -237,9 +239,7 @@ def _sort_columns(path: str, params: QueryDict, sort: str) -> dict:
 def package_list(request: HttpRequest) -> HttpResponse:
     studio, today = request.studio, request.studio.today()
     filters, form, client, ignored = _list_filters(request)
-    packages = selectors.package_list(studio=studio, filters=filters, today=today)
     page = ListPaginator(
-        packages.defer(*LIST_UNSHOWN),
         PAGE_SIZE,
         read=partial(
             selectors.package_page,
@@ -247,6 +247,9 @@ def package_list(request: HttpRequest) -> HttpResponse:
             filters=filters,
             today=today,
             unshown=LIST_UNSHOWN,
+        ),
+        whole=lambda: selectors.package_list(studio=studio, filters=filters, today=today).defer(
+            *LIST_UNSHOWN
         ),
     ).get_page(request.GET.get("page"))
     filtered = any(
