@@ -17,7 +17,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from punchcard.analytics.api import router as analytics_router
 from punchcard.clients.api import router as clients_router
-from punchcard.core.api import API_AUTH
+from punchcard.core.api import API_AUTH, JsonRenderer
 from punchcard.packages.api import client_packages_router, reports_router, types_router
 from punchcard.packages.api import router as packages_router
 from punchcard.studios.api import router as studios_router
@@ -30,6 +30,7 @@ api = NinjaAPI(
     version="1",
     description="Session-package management for personal trainers. See shared/api.md.",
     auth=API_AUTH,
+    renderer=JsonRenderer(),
     urls_namespace="api",
 )
 

@@ -1,4 +1,3 @@
-import json
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -320,8 +319,8 @@ def test_logged_answer_is_byte_for_byte_what_its_schema_gives(owner, ana, case, 
     """The answer skips pydantic's pass over its output (core.api.rendered): it must be the very
     bytes that pass gave, from the same objects (offsets, milliseconds, enums, nulls)."""
     from django.test import RequestFactory
-    from ninja.responses import NinjaJSONEncoder
 
+    from config.api import api as ninja_api
     from punchcard.packages import services as package_services
     from punchcard.packages.present import package_dict
     from punchcard.training import api, services
@@ -353,9 +352,10 @@ def test_logged_answer_is_byte_for_byte_what_its_schema_gives(owner, ana, case, 
         else None,
         "warnings": logged.warnings,
     }
-    expected = json.dumps(
-        LoggedSessionOut.model_validate(through_schema).model_dump(), cls=NinjaJSONEncoder
-    )
+    # As the API renders an answer that went through its schema.
+    expected = ninja_api.renderer.render(
+        request, LoggedSessionOut.model_validate(through_schema).model_dump(), response_status=201
+    ).decode()
     assert response.status_code == 201
     assert response["Content-Type"] == "application/json; charset=utf-8"
     assert response.content.decode() == expected
