@@ -448,11 +448,15 @@ def measure_studios(
         for label in labels:
             path = plans[label][i][2]
             queries = queries_per_request(targets[label], path)
-            rows[label][name] = {"kind": kind, "path": path, **_summary(samples[label])}
-            rows[label][name]["queries"] = len(queries)
+            row = rows[label][name] = {
+                "kind": kind,
+                "path": path,
+                **_summary(samples[label]),
+                "queries": len(queries),
+            }
             if kind == "list_api":
                 # Its page-and-count statement (the last; the first checks the token) alone.
-                rows[label][name]["own_sql"] = raw_sql(queries[-1], runs=runs)
+                row["own_sql"] = raw_sql(queries[-1], runs=runs)
         connection.close()
     return rows, health
 

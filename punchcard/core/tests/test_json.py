@@ -54,7 +54,7 @@ def test_the_api_and_the_fast_lists_render_alike():
 
 
 @pytest.mark.django_db
-def test_an_api_answer_is_valid_utf8_json(client, django_user_model):
+def test_an_api_answer_is_valid_utf8_json(client):
     response = client.get("/api/health")
     assert response["Content-Type"].startswith("application/json")
     assert json.loads(response.content.decode("utf-8")) == {"status": "ok", "database": "ok"}
