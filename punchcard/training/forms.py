@@ -32,18 +32,20 @@ class SessionForm(forms.Form):
         label="Notes", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
 
-    def __init__(self, *args, client=None, studio=None, **kwargs):
+    def __init__(self, *args, client=None, studio=None, current_package_id=None, **kwargs):
         super().__init__(*args, **kwargs)
         # The time is typed and shown in the studio's zone, not the server's (UTC): parsed under
         # it in full_clean, shown as a naive local time (an aware one would render in UTC).
         self.tzinfo = studio.tzinfo if studio is not None else None
         if client is not None:
-            self.fields["package"].queryset = (
-                Package.objects.for_studio(studio).live().filter(client=client)
-            )
-            self.fields["package"].label_from_instance = lambda p: (
-                f"{p.name} · {p.sessions_used} of {p.total_sessions} used"
-            )
+            packages = Package.objects.for_studio(studio).live().filter(client=client)
+            if current_package_id is not None:
+                # An edited session keeps the package it counts against, even one moved to
+                # another client since (or deleted): offering only the client's own would
+                # quietly take it off on save.
+                packages |= Package.objects.for_studio(studio).filter(pk=current_package_id)
+            self.fields["package"].queryset = packages.select_related("client")
+            self.fields["package"].label_from_instance = lambda p: _package_label(p, client)
         if studio is not None and not self.is_bound and "starts_at" not in self.initial:
             self.initial["starts_at"] = timezone.localtime(timezone=studio.tzinfo).replace(
                 second=0, microsecond=0
@@ -68,6 +70,15 @@ class SessionForm(forms.Form):
         if moment is None or not EARLIEST_MOMENT <= moment <= LATEST_MOMENT:
             raise ValidationError("Use a date and time between 0001-01-02 and 9999-12-30.")
         return value
+
+
+def _package_label(package: Package, client) -> str:
+    label = f"{package.name} · {package.sessions_used} of {package.total_sessions} used"
+    if package.deleted_at is not None:
+        return f"{label} · deleted"
+    if package.client_id != client.pk:
+        return f"{label} · now held by {package.client.name}"
+    return label
 
 
 # Ids past this are no row's (and past 2**63 no database's integer): a filter that makes no sense.

@@ -194,13 +194,21 @@ def session_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "notes": session.notes,
     }
     form = SessionForm(
-        request.POST or None, initial=initial, client=session.client, studio=request.studio
+        request.POST or None,
+        initial=initial,
+        client=session.client,
+        studio=request.studio,
+        current_package_id=session.package_id,
     )
     if request.method == "POST" and form.is_valid():
+        changes = dict(form.cleaned_data)
+        package = changes["package"]
+        if package is not None and package.pk == session.package_id:
+            # Unchanged: not handed to the service, which would refuse a package another client
+            # holds now (moved by a transfer); the session simply keeps it.
+            del changes["package"]
         try:
-            logged = services.session_update(
-                session=session, actor=request.user, **form.cleaned_data
-            )
+            logged = services.session_update(session=session, actor=request.user, **changes)
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:

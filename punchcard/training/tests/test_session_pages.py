@@ -3,8 +3,10 @@ from django.urls import reverse
 
 from punchcard.clients.tests.factories import ClientFactory
 from punchcard.packages.models import Package
+from punchcard.packages.services import package_transfer
 from punchcard.packages.tests.factories import PackageFactory
 from punchcard.training.models import TrainingSession
+from punchcard.training.services import session_log
 from punchcard.training.tests.factories import TrainingSessionFactory
 
 pytestmark = pytest.mark.django_db
@@ -203,3 +205,53 @@ def test_pages_show_session_times_in_the_studios_zone(owner, ana, url_name):
     html = owner.web.get(reverse(url_name, args=args)).content.decode()
     assert "10:00" in html
     assert "09:00" not in html
+
+
+def test_editing_a_session_keeps_its_package_after_the_package_moved_to_another_client(owner, ana):
+    ben = ClientFactory(studio=owner.studio, name="Ben Okafor")
+    package = PackageFactory(studio=owner.studio, client=ana, total_sessions=10)
+    session = session_log(
+        studio=owner.studio, actor=owner.user, client=ana, package=package
+    ).session
+    package_transfer(package=package, actor=owner.user, to_client=ben, reason="moved away")
+    url = reverse("training:edit", args=[session.pk])
+
+    page = owner.web.get(url).content.decode()
+    assert f'<option value="{package.pk}" selected>' in page
+    assert "now held by Ben Okafor" in page
+
+    response = owner.web.post(
+        url,
+        {
+            "package": package.pk,
+            "starts_at": "2026-11-20T09:00",
+            "duration_minutes": 45,
+            "status": "completed",
+            "notes": "longer warm-up",
+        },
+    )
+    assert response.status_code == 302
+    session.refresh_from_db()
+    assert (session.package_id, session.duration_minutes) == (package.pk, 45)
+    # Ben, who holds the package now, did not get Ana's session back.
+    assert Package.objects.get(pk=package.pk).sessions_used == 1
+
+
+def test_a_session_cannot_be_moved_onto_another_clients_package(owner, ana):
+    ben = ClientFactory(studio=owner.studio, name="Ben Okafor")
+    own = PackageFactory(studio=owner.studio, client=ana)
+    bens = PackageFactory(studio=owner.studio, client=ben)
+    session = TrainingSessionFactory(package=own)
+    response = owner.web.post(
+        reverse("training:edit", args=[session.pk]),
+        {
+            "package": bens.pk,
+            "starts_at": "2026-11-20T09:00",
+            "duration_minutes": 60,
+            "status": "completed",
+        },
+    )
+    assert response.status_code == 200
+    assert 'id="id_package_error"' in response.content.decode()
+    session.refresh_from_db()
+    assert session.package_id == own.pk
