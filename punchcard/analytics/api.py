@@ -9,7 +9,7 @@ from pydantic import BeforeValidator, ValidationInfo, field_validator
 
 from punchcard.analytics import selectors
 from punchcard.core import money
-from punchcard.core.api import ErrorOut, MoneyOut, ValidationErrorOut, require_owner
+from punchcard.core.api import Day, ErrorOut, MoneyOut, ValidationErrorOut, require_owner
 
 router = Router(tags=["analytics"])
 
@@ -19,7 +19,7 @@ def _blank_is_none(value):
     return None if value == "" else value
 
 
-OptionalDay = Annotated[date | None, BeforeValidator(_blank_is_none)]
+OptionalDay = Annotated[Day | None, BeforeValidator(_blank_is_none)]
 
 
 class RangeIn(Schema):

@@ -5,7 +5,15 @@ from ninja import Field, Query, Router, Schema, Status
 
 from punchcard.clients import services
 from punchcard.clients.models import Client
-from punchcard.core.api import ErrorOut, SafeStr, ValidationErrorOut, paginate
+from punchcard.core.api import (
+    ErrorOut,
+    InSchema,
+    QueryBool,
+    SafeStr,
+    StrictBool,
+    ValidationErrorOut,
+    paginate,
+)
 
 router = Router(tags=["clients"])
 
@@ -14,12 +22,12 @@ READ = {401: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}
 WRITE = {**READ, 403: ErrorOut}
 
 
-class ClientIn(Schema):
+class ClientIn(InSchema):
     name: SafeStr = Field(..., min_length=1, max_length=200)
     email: SafeStr = Field("", max_length=254)
     phone: SafeStr = Field("", max_length=40)
     notes: SafeStr = Field("", max_length=5000)
-    is_active: bool = True
+    is_active: StrictBool = True
 
 
 class ClientOut(Schema):
@@ -40,7 +48,7 @@ class ClientList(Schema):
 
 class ClientFilters(Schema):
     q: SafeStr | None = Field(None, max_length=200)
-    is_active: bool | None = None
+    is_active: QueryBool | None = None
     page: int = Field(1, ge=1, le=1_000_000)
     page_size: int = Field(50, ge=1, le=200)
 

@@ -1,5 +1,6 @@
-"""Shared pieces of the JSON API: authentication, paging, and role checks."""
+"""Shared pieces of the JSON API: authentication, paging, role checks, and strict input types."""
 
+import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import cache
@@ -13,8 +14,16 @@ from django.http import HttpResponse
 from ninja import Field, Schema
 from ninja.renderers import BaseRenderer
 from ninja.responses import NinjaJSONEncoder
+from ninja.schema import DjangoGetter
 from ninja.security import APIKeyCookie, HttpBearer
-from pydantic import AfterValidator, PlainValidator, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    PlainValidator,
+    Strict,
+    WithJsonSchema,
+    model_validator,
+)
 
 from punchcard.core.compiled import CompiledQuery
 from punchcard.studios.services import token_authenticate
@@ -34,9 +43,18 @@ class TokenAuth(HttpBearer):
 
 
 class StudioSessionAuth(APIKeyCookie):
-    """The browser's session cookie, with CSRF checked on unsafe methods (APIKeyCookie does)."""
+    """The browser's session cookie, with CSRF checked on unsafe methods (APIKeyCookie does).
+
+    Only for a signed-in session: APIKeyCookie checks CSRF before it looks at the cookie, so a
+    request from no one (or with a stale cookie) would be a 403 for CSRF where it is a 401.
+    """
 
     param_name = "sessionid"
+
+    def _get_key(self, request):
+        if getattr(request, "membership", None) is None:
+            return None
+        return super()._get_key(request)
 
     def authenticate(self, request, key):
         return getattr(request, "membership", None)
@@ -79,15 +97,83 @@ LATEST_MOMENT = datetime(9999, 12, 30, tzinfo=UTC)
 def _in_utc(value: datetime) -> datetime:
     # Python allows offsets up to ±23:59, PostgreSQL only ±15:59; the instant is what matters.
     try:
-        moment = value.astimezone(UTC) if value.tzinfo is not None else value.replace(tzinfo=UTC)
+        moment = value.astimezone(UTC)
     except OverflowError:
         moment = None
     if moment is None or not EARLIEST_MOMENT <= moment <= LATEST_MOMENT:
         raise ValueError("Use a date and time between 0001-01-02 and 9999-12-30.")
-    return moment if value.tzinfo is not None else value
+    return value
 
 
-AwareDateTime = Annotated[datetime, AfterValidator(_in_utc)]
+# Strict input (shared/api.md): JSON bodies are validated from Python objects, where pydantic's
+# strict mode would refuse a date given as text, so dates and datetimes get their own checks and
+# the rest is annotated Strict. A number is not a datetime (lax mode reads 0 as 1970), a datetime
+# is not a date, and a datetime without its UTC offset says no instant at all.
+_DAY_TEXT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_MOMENT_TEXT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}.*")
+
+
+def _day_text(value):
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not _DAY_TEXT.fullmatch(value):
+        raise ValueError("Enter a date such as 2026-11-24.")
+    return value
+
+
+def _moment_text(value):
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not _MOMENT_TEXT.fullmatch(value):
+        raise ValueError(
+            "Enter a date and time with its offset, such as 2026-11-24T09:30:00+00:00."
+        )
+    return value
+
+
+def _with_offset(value: datetime) -> datetime:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError("Give the time's UTC offset, such as 2026-11-24T09:30:00+00:00.")
+    return value
+
+
+Day = Annotated[date, BeforeValidator(_day_text)]
+AwareDateTime = Annotated[
+    datetime, BeforeValidator(_moment_text), AfterValidator(_with_offset), AfterValidator(_in_utc)
+]
+StrictInt = Annotated[int, Strict()]
+StrictBool = Annotated[bool, Strict()]
+
+
+def _query_flag(value):
+    # Query strings are text: only the JSON spellings, so that ?is_active=yes is not "true".
+    if isinstance(value, bool):
+        return value
+    if value == "true":
+        return True
+    if value == "false":
+        return False
+    raise ValueError("Use true or false.")
+
+
+QueryBool = Annotated[bool, PlainValidator(_query_flag), WithJsonSchema({"type": "boolean"})]
+
+
+class InSchema(Schema):
+    """A request body: a JSON object, never a list or a bare value.
+
+    Ninja's Schema reads its fields as attributes of whatever it is given, so `[]`, `"x"` or
+    `5` would pass as an object with every field left out (a PATCH of nothing).
+    """
+
+    @model_validator(mode="before")
+    @classmethod
+    def _an_object(cls, value):
+        # Schema's own validator runs first and wraps what it got in a DjangoGetter.
+        given = value._obj if isinstance(value, DjangoGetter) else value
+        if not isinstance(given, dict | cls):
+            raise ValueError("The body must be a JSON object.")
+        return value
 
 
 class ErrorOut(Schema):

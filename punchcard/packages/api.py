@@ -10,6 +10,7 @@ from punchcard.core.api import (
     ErrorOut,
     MoneyOut,
     PageIn,
+    QueryBool,
     ValidationErrorOut,
     own_or_422,
     paginate,
@@ -183,7 +184,7 @@ def package_create(request, payload: PackageIn):
 
 
 @router.get("/{int:package_id}", response={200: PackageOut, **ERRORS})
-def package_read(request, package_id: int, include_deleted: bool = False):
+def package_read(request, package_id: int, include_deleted: QueryBool = False):
     return _out(request, _get_package(request, package_id, include_deleted))
 
 

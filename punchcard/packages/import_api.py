@@ -6,13 +6,20 @@ from typing import Literal
 from ninja import Field, Router, Schema, Status
 
 from punchcard.core import money
-from punchcard.core.api import ErrorOut, MoneyOut, SafeStr, ValidationErrorOut
+from punchcard.core.api import (
+    ErrorOut,
+    InSchema,
+    MoneyOut,
+    SafeStr,
+    StrictBool,
+    ValidationErrorOut,
+)
 from punchcard.packages import imports
 
 router = Router(tags=["imports"])
 
 
-class ImportIn(Schema):
+class ImportIn(InSchema):
     csv: SafeStr = Field(
         ...,
         description="The file's text: a header row naming the columns "
@@ -20,7 +27,7 @@ class ImportIn(Schema):
         "client or package. Comma, semicolon or tab separated; dates YYYY-MM-DD; money "
         '"1200.00" or "1,200.00". At most 2 MB and 5,000 rows.',
     )
-    dry_run: bool = Field(
+    dry_run: StrictBool = Field(
         True,
         description="true (the default) checks the file and writes nothing; false imports it, "
         "all or nothing.",

@@ -3,7 +3,16 @@ from typing import Literal
 
 from ninja import Field, Schema
 
-from punchcard.core.api import MoneyIn, MoneyOut, SafeStr
+from punchcard.core.api import (
+    Day,
+    InSchema,
+    MoneyIn,
+    MoneyOut,
+    QueryBool,
+    SafeStr,
+    StrictBool,
+    StrictInt,
+)
 from punchcard.packages.selectors import SORTS, STATUSES
 
 ExpiryRuleName = Literal["from_sale", "from_first_session"]
@@ -11,18 +20,18 @@ SortKey = Literal[tuple(key for name in SORTS for key in (name, f"-{name}"))]
 StatusName = Literal[tuple(STATUSES)]
 
 
-class PackageTypeIn(Schema):
+class PackageTypeIn(InSchema):
     name: SafeStr = Field(..., min_length=1, max_length=120)
     description: SafeStr = Field("", max_length=2000)
-    total_sessions: int = Field(..., ge=1, le=10_000)
+    total_sessions: StrictInt = Field(..., ge=1, le=10_000)
     total_value: MoneyIn
-    validity_days: int | None = Field(None, ge=1, le=3650)
+    validity_days: StrictInt | None = Field(None, ge=1, le=3650)
     expiry_rule: ExpiryRuleName = Field(
         "from_sale",
         description="from_first_session: a sold package's validity_days count from its first "
         "session (validity_days required).",
     )
-    is_active: bool = True
+    is_active: StrictBool = True
 
 
 class PackageTypeOut(Schema):
@@ -42,23 +51,23 @@ class PackageTypeList(Schema):
     count: int
 
 
-class PackageIn(Schema):
-    client_id: int = Field(..., ge=1, le=2**62)
-    package_type_id: int | None = Field(None, ge=1, le=2**62)
+class PackageIn(InSchema):
+    client_id: StrictInt = Field(..., ge=1, le=2**62)
+    package_type_id: StrictInt | None = Field(None, ge=1, le=2**62)
     name: SafeStr | None = Field(None, min_length=1, max_length=120)
     description: SafeStr = Field("", max_length=2000)
     total_value: MoneyIn | None = None
-    total_sessions: int | None = Field(None, ge=1, le=10_000)
-    is_active: bool = True
-    is_primary: bool = False
-    start_date: date | None = None
-    expiry_date: date | None = None
+    total_sessions: StrictInt | None = Field(None, ge=1, le=10_000)
+    is_active: StrictBool = True
+    is_primary: StrictBool = False
+    start_date: Day | None = None
+    expiry_date: Day | None = None
     expiry_rule: ExpiryRuleName | None = Field(
         None,
         description="Defaults to the type's rule, else from_sale. from_first_session leaves "
         "expiry_date empty until the first counted session, then sets it validity_days later.",
     )
-    validity_days: int | None = Field(None, ge=1, le=3650)
+    validity_days: StrictInt | None = Field(None, ge=1, le=3650)
 
 
 def _optional(**constraints):
@@ -70,19 +79,19 @@ def _optional(**constraints):
     return Field(None, json_schema_extra=lambda schema: schema.pop("default", None), **constraints)
 
 
-class PackagePatch(Schema):
-    client_id: int | None = Field(None, ge=1, le=2**62)
-    package_type_id: int | None = Field(None, ge=1, le=2**62)
+class PackagePatch(InSchema):
+    client_id: StrictInt | None = Field(None, ge=1, le=2**62)
+    package_type_id: StrictInt | None = Field(None, ge=1, le=2**62)
     name: SafeStr = _optional(min_length=1, max_length=120)
     description: SafeStr | None = Field(None, max_length=2000)
     total_value: MoneyIn = _optional()
-    total_sessions: int = _optional(ge=1, le=10_000)
-    is_active: bool = _optional()
-    is_primary: bool = _optional()
-    start_date: date | None = None
-    expiry_date: date | None = None
+    total_sessions: StrictInt = _optional(ge=1, le=10_000)
+    is_active: StrictBool = _optional()
+    is_primary: StrictBool = _optional()
+    start_date: Day | None = None
+    expiry_date: Day | None = None
     expiry_rule: ExpiryRuleName = _optional()
-    validity_days: int | None = Field(None, ge=1, le=3650)
+    validity_days: StrictInt | None = Field(None, ge=1, le=3650)
 
 
 class PackageOut(Schema):
@@ -131,15 +140,15 @@ class HeldPackageList(Schema):
 
 class PackageFiltersIn(Schema):
     client_id: int | None = Field(None, ge=1, le=2**62)
-    is_active: bool | None = None
+    is_active: QueryBool | None = None
     status: StatusName | None = None
     q: SafeStr = Field("", max_length=200)
-    include_deleted: bool = False
+    include_deleted: QueryBool = False
     sort: SortKey = "-created_at"
 
 
-class TransferIn(Schema):
-    client_id: int = Field(..., ge=1, le=2**62)
+class TransferIn(InSchema):
+    client_id: StrictInt = Field(..., ge=1, le=2**62)
     reason: SafeStr = Field("", max_length=500)
 
 
@@ -167,8 +176,8 @@ class HistoryOut(Schema):
     items: list[HistoryItem]
 
 
-class AdjustmentIn(Schema):
-    sessions: int = Field(
+class AdjustmentIn(InSchema):
+    sessions: StrictInt = Field(
         ...,
         ge=-10_000,
         le=10_000,
@@ -195,9 +204,9 @@ class AdjustedOut(Schema):
     package: PackageOut
 
 
-class FreezeIn(Schema):
-    starts_on: date
-    ends_on: date
+class FreezeIn(InSchema):
+    starts_on: Day
+    ends_on: Day
     reason: SafeStr = Field("", max_length=500)
 
 

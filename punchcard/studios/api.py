@@ -3,7 +3,7 @@ from django.contrib.auth import authenticate
 from django.db import connection
 from ninja import Field, Router, Schema, Status
 
-from punchcard.core.api import ErrorOut, SafeStr, ValidationErrorOut, require_owner
+from punchcard.core.api import ErrorOut, InSchema, SafeStr, ValidationErrorOut, require_owner
 from punchcard.studios import services
 from punchcard.studios.models import Membership
 
@@ -32,7 +32,7 @@ class UserOut(Schema):
     role: str
 
 
-class SignupIn(Schema):
+class SignupIn(InSchema):
     studio_name: SafeStr = Field(..., min_length=1, max_length=120)
     email: SafeStr = Field(..., min_length=3, max_length=254)
     password: SafeStr = Field(..., min_length=1, max_length=128)
@@ -44,7 +44,7 @@ class SignupOut(Schema):
     user: UserOut
 
 
-class TokenIn(Schema):
+class TokenIn(InSchema):
     email: SafeStr = Field(..., max_length=254)
     password: SafeStr = Field(..., max_length=128)
 
@@ -58,7 +58,7 @@ class MeOut(Schema):
     studio: StudioDetailOut
 
 
-class MemberIn(Schema):
+class MemberIn(InSchema):
     email: SafeStr = Field(..., min_length=3, max_length=254)
     password: SafeStr = Field(..., min_length=1, max_length=128)
     role: Membership.Role = Membership.Role.TRAINER

@@ -1,4 +1,4 @@
-from datetime import date, datetime
+from datetime import datetime
 
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
@@ -7,9 +7,12 @@ from ninja import Field, Query, Router, Schema, Status
 from punchcard.clients.models import Client
 from punchcard.core.api import (
     AwareDateTime,
+    Day,
     ErrorOut,
+    InSchema,
     PageIn,
     SafeStr,
+    StrictInt,
     ValidationErrorOut,
     json_value,
     own_or_422,
@@ -33,19 +36,19 @@ NOT_YOURS = "Not found in your studio."
 WarningName = str
 
 
-class SessionIn(Schema):
-    client_id: int = Field(..., ge=1, le=2**62)
-    package_id: int | None = Field(None, ge=1, le=2**62)
+class SessionIn(InSchema):
+    client_id: StrictInt = Field(..., ge=1, le=2**62)
+    package_id: StrictInt | None = Field(None, ge=1, le=2**62)
     starts_at: AwareDateTime | None = None
-    duration_minutes: int = Field(60, ge=1, le=1440)
+    duration_minutes: StrictInt = Field(60, ge=1, le=1440)
     status: StatusName = StatusName.COMPLETED
     notes: SafeStr = Field("", max_length=2000)
 
 
-class SessionPatch(Schema):
-    package_id: int | None = Field(None, ge=1, le=2**62)
+class SessionPatch(InSchema):
+    package_id: StrictInt | None = Field(None, ge=1, le=2**62)
     starts_at: AwareDateTime | None = None
-    duration_minutes: int | None = Field(None, ge=1, le=1440)
+    duration_minutes: StrictInt | None = Field(None, ge=1, le=1440)
     status: StatusName | None = None
     notes: SafeStr | None = Field(None, max_length=2000)
 
@@ -74,8 +77,8 @@ class SessionList(Schema):
 class SessionFilters(Schema):
     client_id: int | None = Field(None, ge=1, le=2**62)
     package_id: int | None = Field(None, ge=1, le=2**62)
-    from_: date | None = Field(None, alias="from")
-    to: date | None = None
+    from_: Day | None = Field(None, alias="from")
+    to: Day | None = None
 
 
 def _get_session(request, session_id: int) -> TrainingSession:
