@@ -8,7 +8,9 @@ PUNCHCARD_VAR_DIR=/tmp/bench-var (SQLite) or DATABASE_URL=postgresql://…/punch
 """
 
 import argparse
+import csv
 import http.client
+import io
 import json
 import math
 import os
@@ -32,14 +34,15 @@ django.setup()
 
 from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
-from django.db import connection  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
 from django.test import Client as TestClient  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.test.utils import CaptureQueriesContext, override_settings  # noqa: E402
 
 from bench import generate  # noqa: E402
 from punchcard.clients.models import Client  # noqa: E402
-from punchcard.packages import selectors  # noqa: E402
+from punchcard.packages import imports, selectors  # noqa: E402
 from punchcard.packages.models import Package  # noqa: E402
+from punchcard.studios import tallies  # noqa: E402
 from punchcard.studios.models import User  # noqa: E402
 from punchcard.studios.services import token_issue  # noqa: E402
 from punchcard.training import counts  # noqa: E402
@@ -51,6 +54,7 @@ BIN = Path(sys.executable).parent
 API_PAGE, HTML_PAGE = 50, 25
 DEEP_PAGE = 500
 LOG_CLIENTS = 8
+IMPORT_ROWS = 5_000
 
 
 # Studios and what is requested of them ---------------------------------------------------------
@@ -369,6 +373,62 @@ def log_throughput(port: int, target: Target, per_client: int, sent=None) -> dic
     }
 
 
+# CSV import ------------------------------------------------------------------------------------
+
+
+def import_timing(port: int, target: Target, rows: int) -> dict:
+    """POST /api/imports with a `rows`-row file: the check (dry run), then the import; what the
+    import created is removed again. One row in five is a client the studio already has."""
+    stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
+    known = list(
+        Client.objects.filter(pk__in=target.client_ids[: rows // 5]).values_list("name", "email")
+    )
+    text = io.StringIO()
+    writer = csv.writer(text)
+    writer.writerow(imports.COLUMNS)
+    for i in range(rows):
+        name, email = known[i // 5] if i % 5 == 0 and i // 5 < len(known) else (f"Import {i}", "")
+        email = email or f"import-{stamp}-{i}@bench.example"
+        writer.writerow([name, email, f"555 {i}", "Ten", 10, i % 4, "900.00", "2026-01-01", ""])
+    headers = {"Authorization": f"Bearer {target.token}", "Content-Type": "application/json"}
+    http_ = Http(port)
+    seconds = {}
+    for label, dry_run in (("check", True), ("import", False)):
+        body = json.dumps({"csv": text.getvalue(), "dry_run": dry_run}).encode()
+        t0 = time.perf_counter()
+        status, data = http_.request("POST", "/api/imports", headers, body)
+        seconds[label] = round(time.perf_counter() - t0, 2)
+        answer = json.loads(data)
+        if status != 200 or not answer["valid"]:
+            raise RuntimeError(f"import ({label}) answered {status}: {data[:500]!r}")
+    rows_out = answer["rows"]
+    package_ids = [row["package_id"] for row in rows_out if row["package_id"]]
+    client_ids = {row["client_id"] for row in rows_out if row["client_status"] == "new"}
+    # Back to the data as generated (no history of the removal either), so reruns measure the same.
+    with override_settings(SIMPLE_HISTORY_ENABLED=False), transaction.atomic():
+        Package.history.model.objects.filter(id__in=package_ids).delete()
+        Package.objects.filter(pk__in=package_ids).delete()
+        Client.objects.filter(pk__in=client_ids).delete()
+        tallies.live_packages_moved(target.studio.pk, -len(package_ids))
+    generate.analyze()
+    connection.close()
+    return {
+        "rows": rows,
+        "check_seconds": seconds["check"],
+        "import_seconds": seconds["import"],
+        "clients_created": answer["clients_created"],
+        "clients_matched": answer["clients_matched"],
+    }
+
+
+def _import_line(result: dict) -> str:
+    return (
+        f"POST /api/imports, {result['rows']:,} rows: check (dry run) {result['check_seconds']} s, "
+        f"import {result['import_seconds']} s ({result['clients_created']:,} new clients, "
+        f"{result['clients_matched']:,} matched)"
+    )
+
+
 # Page weight -----------------------------------------------------------------------------------
 
 
@@ -498,6 +558,8 @@ def table(results: dict, with_log: bool = True) -> str:
         f"errors {log['errors']}, counters drifted {log['counters_drifted']}, "
         f"months drifted {log['months_drifted']}"
     )
+    if "import" in results:
+        lines.append(_import_line(results["import"]))
     lines.append(
         f"worker RSS: {', '.join(f'{m} MB' for m in results['worker_rss_mb'])}; "
         f"/packages page with assets: {results['page_weight']['bytes']:,} bytes"
@@ -548,6 +610,18 @@ def only_log(per_client: int) -> int:
     return 0
 
 
+def only_import(rows: int) -> int:
+    """The CSV import alone (a check and an import of `rows` rows): for measuring a change to it."""
+    target = Target("large-a")
+    connection.close()
+    server = Server()
+    try:
+        print(_import_line(import_timing(server.port, target, rows)))
+    finally:
+        server.stop()
+    return 0
+
+
 def _cpu_seconds(server: Server) -> dict:
     """CPU seconds so far of this process (the clients), the gunicorn workers, and, on
     PostgreSQL, the backends connected to the benchmark database."""
@@ -578,6 +652,12 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=100, help="timed requests per endpoint")
     parser.add_argument("--log-per-client", type=int, default=60, help="POSTs per client")
+    parser.add_argument(
+        "--import-rows",
+        type=int,
+        default=IMPORT_ROWS,
+        help="rows of the CSV import measured (checked, then imported and removed); 0 skips it",
+    )
     parser.add_argument("--generate-only", action="store_true")
     parser.add_argument(
         "--match",
@@ -587,8 +667,9 @@ def main(argv=None) -> int:
     )
     parser.add_argument(
         "--only",
-        choices=["log"],
-        help="log: just the session-logging throughput (seconds, not minutes); nothing is saved",
+        choices=["log", "import"],
+        help="log: just the session-logging throughput (seconds, not minutes); import: just the "
+        "CSV import; nothing is saved",
     )
     args = parser.parse_args(argv)
 
@@ -613,6 +694,8 @@ def main(argv=None) -> int:
 
     if args.only == "log":
         return only_log(args.log_per_client)
+    if args.only == "import":
+        return only_import(args.import_rows or IMPORT_ROWS)
 
     large, small = generate.find_studio("large-a"), generate.find_studio("small")
     assert large is not None and small is not None
@@ -657,6 +740,9 @@ def main(argv=None) -> int:
             return 0
         print("bench: logging sessions with 8 concurrent clients", flush=True)
         results["log"] = log_throughput(server.port, targets["large"], args.log_per_client)
+        if args.import_rows:
+            print(f"bench: importing a {args.import_rows:,}-row CSV", flush=True)
+            results["import"] = import_timing(server.port, targets["large"], args.import_rows)
         results["page_weight"] = page_weight(server.port, targets["large"])
         results["worker_rss_mb"] = server.worker_rss_mb()
         results["load_after"] = os.getloadavg()

@@ -1,22 +1,23 @@
 """CSV import of clients and the packages they already hold, for studios leaving a spreadsheet.
 
-One code path serves the dry run and the real import: every row goes through the same services
-(client_create, package_create, package_adjust) inside one transaction, each row in a savepoint
-of its own so that one bad row does not hide the next. A dry run is always rolled back, and so
-is a real import with any bad row: nothing is written unless every row is valid. The preview
-therefore never promises what the import would then refuse.
+One code path checks the dry run and the real import: every row is read and checked in Python,
+by the rules the services apply everywhere else (client_create's full_clean, package_create's and
+package_adjust's helpers), with the studio's clients matched from one query. A dry run stops
+there: one SELECT, no transaction, so on SQLite it never takes the write lock other studios'
+writers wait for. A real import runs the same check inside one transaction and, only if every row
+is valid, writes what it checked in bulk: the new clients, the packages, their history rows
+(created, and adjusted for used sessions, as the services stamp them), the "Used before import"
+adjustments, then the counters from the rows (counts.recount) and the studio's live-package tally.
+The preview therefore never promises what the import would then refuse.
 
-Checks happen in two layers: first each cell is read (required, whole numbers, money, ISO dates)
-so that every bad cell of a row is named at once; a row whose cells all read is then handed to
-the services, which apply the rules they apply everywhere else (name length, email format,
-expiry not before start…). A service stops at its first complaint, so a row that breaks two
-service rules shows one, then the other once fixed.
+Checks happen in two layers: first each cell is read (required, whole numbers, money, ISO dates,
+valid text, a sane length) so that every bad cell of a row is named at once; a row whose cells
+all read is then checked by the service rules (name length, email format, expiry not before
+start…), the client's and the package's each reported.
 
-Queries: one to load the studio's live clients, then per package row with used sessions eight
-reads and writes (client, package and its history row, the adjustment's lock, row, history row
-and counter update), the studio's package tally, and eight savepoint statements (the row's own and each service's),
-fewer without used sessions or for a client-only row. A 5,000-row file is up to 85,000 statements,
-all in one transaction: on SQLite that holds the write lock meanwhile (other writers wait).
+Queries: a dry run is one SELECT (the studio's live clients). A real import adds a few bulk
+INSERTs per 500 rows (SQLite: per ~60-110, its parameter limit), one UPDATE for the counters and
+one for the tally: 5,000 rows are about 200 statements on SQLite, 45 on PostgreSQL.
 """
 
 import csv
@@ -28,13 +29,24 @@ from datetime import date
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from punchcard.clients.models import Client
-from punchcard.clients.services import client_create
+from punchcard.clients.services import _clean_fields as clean_client_fields
 from punchcard.core import money
-from punchcard.packages.models import Package
-from punchcard.packages.services import MAX_SESSIONS, package_adjust, package_create
+from punchcard.packages.models import Adjustment, ExpiryRule, Package
+from punchcard.packages.services import (
+    MAX_SESSIONS,
+    _cents,
+    _check_dates,
+    _check_name,
+    _check_reason,
+    _check_sessions,
+    adjustment_words,
+)
+from punchcard.studios import tallies
 from punchcard.studios.models import Studio, User
+from punchcard.training import counts
 
 COLUMNS = (
     "client_name",
@@ -71,6 +83,17 @@ DATE_MESSAGE = "Enter a date as YYYY-MM-DD, e.g. 2026-03-31."
 _WHOLE_RE = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+")
 _GROUPED_MONEY_RE = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?")
 _DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+# A JSON string may carry a lone UTF-16 surrogate ("\\ud800"): no database can store it.
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+# No column holds more than an email's 254 characters; longer is a pasting accident, named as one.
+MAX_CELL = 1_000
+# Rows written per INSERT: PostgreSQL binds at most 65,535 parameters a statement (SQLite's lower
+# limit makes Django batch smaller there anyway).
+BATCH = 500
+# The csv module refuses a field over 131,072 characters with an error that names no column. The
+# file's own limit (MAX_BYTES) bounds a field instead, and MAX_CELL names the cell. Process-wide,
+# but it only ever raises the limit.
+csv.field_size_limit(max(csv.field_size_limit(), MAX_BYTES + 1))
 
 
 @dataclass(frozen=True)
@@ -176,7 +199,7 @@ def decode(data: bytes | str) -> str:
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
-            line = data[: exc.start].count(b"\n") + 1
+            line = len(re.findall(rb"\r\n|\r|\n", data[: exc.start])) + 1
             raise _FileProblem(
                 ImportProblem(
                     line,
@@ -187,7 +210,9 @@ def decode(data: bytes | str) -> str:
             ) from None
     else:
         text = data
-    text = text.removeprefix("\ufeff")
+    # Old Mac files end lines with CR alone, Windows ones with CR LF: all are line breaks (in a
+    # quoted cell too), so that lines are counted as the spreadsheet shows them.
+    text = re.sub(r"\r\n?", "\n", text.removeprefix("\ufeff"))
     if "\x00" in text:
         line = text[: text.index("\x00")].count("\n") + 1
         raise _FileProblem(
@@ -196,8 +221,14 @@ def decode(data: bytes | str) -> str:
     return text
 
 
+def _visible(text: str) -> str:
+    """The text with any lone surrogate replaced, so that it can be shown and sent as JSON."""
+    return _SURROGATE_RE.sub("\ufffd", text)
+
+
 def _column_name(cell: str) -> str:
-    return re.sub(r"[\s\-]+", "_", cell.strip().lower())
+    name = _visible(re.sub(r"[\s\-]+", "_", cell.strip().lower()))
+    return name if len(name) <= 60 else name[:60] + "…"
 
 
 def _delimiter(first_line: str) -> str:
@@ -270,6 +301,7 @@ class _Row:
     line: int
     cells: dict[str, str]
     stray: bool  # a value under no named column
+    unreadable: list[str] = field(default_factory=list)  # columns holding a lone surrogate
 
 
 def _rows(text: str) -> list[_Row]:
@@ -301,7 +333,10 @@ def _rows(text: str) -> list[_Row]:
         stray = any(values[len(names) :]) or any(
             value for name, value in zip(names, values, strict=False) if name is None
         )
-        rows.append(_Row(line, {c: named.get(c, "") for c in COLUMNS}, stray))
+        unreadable = [name for name, value in named.items() if _SURROGATE_RE.search(value)]
+        for name in unreadable:
+            named[name] = _visible(named[name])
+        rows.append(_Row(line, {c: named.get(c, "") for c in COLUMNS}, stray, unreadable))
     if not rows:
         raise _FileProblem(
             ImportProblem(None, None, "The file has a header but no rows to import.")
@@ -313,9 +348,11 @@ def _rows(text: str) -> list[_Row]:
 
 
 def _whole(text: str) -> int | None:
+    """A whole number of at most nine digits (no column takes more), else None."""
     if not _WHOLE_RE.fullmatch(text):
         return None
-    return int(text.replace(",", ""))
+    digits = text.replace(",", "").lstrip("0") or "0"
+    return int(digits) if len(digits) <= 9 else None
 
 
 def _date(text: str) -> date | None:
@@ -332,10 +369,26 @@ def _read_cells(row: _Row, preview: RowPreview) -> list[ImportProblem]:
     cells, problems = row.cells, []
 
     def problem(column: str | None, message: str) -> None:
-        problems.append(ImportProblem(row.line, column, message))
+        # One problem a cell: an emptied over-long cell is not then also "missing".
+        if column is None or all(p.field != column for p in problems):
+            problems.append(ImportProblem(row.line, column, message))
 
     if row.stray:
         problem(None, "This row has a value in a column that the header does not name.")
+    for column in row.unreadable:
+        problem(
+            column,
+            "This cell holds a character that is not text (a lone UTF-16 surrogate, such as "
+            "\\ud800): retype it or remove it.",
+        )
+    for column in COLUMNS:
+        if len(cells[column]) > MAX_CELL:
+            problem(
+                column,
+                f"This cell is {len(cells[column]):,} characters long; no column takes more than "
+                "254. Is a quote missing, so that the rest of the file ran into it?",
+            )
+            cells[column] = ""
     if not cells["client_name"]:
         problem("client_name", "Give the client’s name.")
     used = cells["sessions_used"]
@@ -350,9 +403,11 @@ def _read_cells(row: _Row, preview: RowPreview) -> list[ImportProblem]:
     if not sessions:
         problem("total_sessions", "Enter how many sessions the package holds.")
     else:
-        preview.total_sessions = _whole(sessions)
-        if preview.total_sessions is None or not 1 <= preview.total_sessions <= MAX_SESSIONS:
+        number = _whole(sessions)
+        if number is None or not 1 <= number <= MAX_SESSIONS:
             problem("total_sessions", SESSIONS_MESSAGE)
+        else:
+            preview.total_sessions = number
     if used:
         # More used than the total is allowed: the package shows the overage, as it would
         # after logging those sessions one by one (a used-up package never blocks a session).
@@ -410,7 +465,7 @@ class _Clients:
             if client.email:
                 self.by_email.setdefault(client.email.strip().casefold(), client)
             self.by_name.setdefault(client.name.strip().casefold(), []).append(client)
-        # New clients made by rows whose savepoint stuck: key -> (client, first line).
+        # New clients of valid rows (unsaved until written): key -> (client, first line).
         self.made: dict[tuple[str, str], tuple[Client, int]] = {}
         self.matched: set[int] = set()
 
@@ -432,51 +487,175 @@ class _Clients:
         return client, ("existing" if client else "new"), None
 
 
-def _import_row(
-    row: _Row, preview: RowPreview, clients: _Clients, *, studio: Studio, actor: User | None
-) -> tuple[Client, Package | None]:
-    """Write one row through the services (the caller's savepoint undoes it on a ValidationError)."""
+# Checking a row by the services' rules ------------------------------------------------------------
+
+
+@dataclass
+class _Planned:
+    """What a valid row writes: its client (new ones unsaved) and its package (unsaved)."""
+
+    preview: RowPreview
+    client: Client
+    package: Package | None
+    reason: str = ""
+
+
+def _problems_of(line: int, fields: dict, *checks) -> list[ImportProblem]:
+    """Run each check; the problems of all that fail (a service would stop at the first)."""
+    problems = []
+    for check in checks:
+        try:
+            check()
+        except ValidationError as exc:
+            problems += _service_problems(line, exc, fields)
+    return problems
+
+
+def _check_row(
+    row: _Row, preview: RowPreview, clients: _Clients, *, studio: Studio
+) -> _Planned | list[ImportProblem]:
+    """The row as it would be written, or its problems: client_create's check for a new client
+    (full_clean), then package_create's and package_adjust's for its package."""
     cells = row.cells
     client, status, first_line = clients.find(cells["client_name"], cells["client_email"])
     preview.client_status, preview.same_as_line = status, first_line
+    problems = []
     if client is None:
-        try:
-            client = client_create(
-                studio=studio,
-                name=cells["client_name"],
-                email=cells["client_email"],
-                phone=cells["client_phone"],
-            )
-        except ValidationError as exc:
-            raise _RowRefused(_service_problems(row.line, exc, CLIENT_FIELDS)) from None
-    package = None
+        client = Client(
+            studio=studio,
+            **clean_client_fields(
+                {
+                    "name": cells["client_name"],
+                    "email": cells["client_email"],
+                    "phone": cells["client_phone"],
+                }
+            ),
+        )
+        problems += _problems_of(
+            row.line, CLIENT_FIELDS, lambda: client.full_clean(exclude=["studio"])
+        )
+    planned = _Planned(preview, client, None)
     if preview.has_package:
-        try:
-            package = package_create(
+        total_sessions, cents = preview.total_sessions, preview.total_value_cents
+        checked = {}
+
+        def name():
+            checked["name"] = _check_name(preview.package_name or f"{total_sessions} sessions")
+
+        problems += _problems_of(
+            row.line,
+            PACKAGE_FIELDS,
+            lambda: _check_sessions(total_sessions),
+            lambda: _cents(money.from_cents(cents)),
+            name,
+            lambda: _check_dates(preview.start_date, preview.expiry_date),
+        )
+        if preview.sessions_used:
+            planned.reason = f"Used before import (line {row.line})"
+            problems += _problems_of(
+                row.line,
+                PACKAGE_FIELDS,
+                lambda: _check_reason(planned.reason, required=True),
+            )
+        if not problems:
+            planned.package = Package(
                 studio=studio,
-                actor=actor,
                 client=client,
-                name=preview.package_name or None,
-                total_value=money.from_cents(preview.total_value_cents),
-                total_sessions=preview.total_sessions,
+                name=checked["name"],
+                total_value_cents=cents,
+                total_sessions=total_sessions,
                 start_date=preview.start_date,
                 expiry_date=preview.expiry_date,
+                expiry_rule=ExpiryRule.FROM_SALE,
             )
-            if preview.sessions_used:
-                package_adjust(
-                    package=package,
-                    actor=actor,
-                    sessions=-preview.sessions_used,
-                    reason=f"Used before import (line {row.line})",
-                )
-        except ValidationError as exc:
-            raise _RowRefused(_service_problems(row.line, exc, PACKAGE_FIELDS)) from None
-    return client, package
+    return problems or planned
 
 
-class _RowRefused(Exception):
-    def __init__(self, problems: list[ImportProblem]):
-        self.problems = problems
+def _check(rows: list[_Row], result: ImportResult, *, studio: Studio) -> list[_Planned]:
+    """Fill result (previews, counts, problems) and return what the valid rows would write."""
+    clients = _Clients(studio)
+    plans = []
+    for row in rows:
+        cells = row.cells
+        preview = RowPreview(row.line, cells["client_name"], cells["client_email"])
+        result.rows.append(preview)
+        preview.errors = _read_cells(row, preview)
+        if preview.errors:
+            continue
+        planned = _check_row(row, preview, clients, studio=studio)
+        if isinstance(planned, list):
+            # A refused row creates no client: a later row with the same one creates it.
+            preview.errors = planned
+            continue
+        plans.append(planned)
+        client = planned.client
+        if preview.client_status == "new":
+            key = clients.key(cells["client_name"], cells["client_email"])
+            clients.made[key] = (client, row.line)
+            result.clients_created += 1
+        elif preview.client_status == "existing":
+            preview.client_id = client.pk
+            if client.pk not in clients.matched:
+                clients.matched.add(client.pk)
+                result.clients_matched += 1
+        if planned.package is not None:
+            result.packages_created += 1
+    result.errors = [problem for row in result.rows for problem in row.errors]
+    return plans
+
+
+# Writing what was checked --------------------------------------------------------------------------
+
+
+def _write(plans: list[_Planned], *, studio: Studio, actor: User | None) -> None:
+    """Write the checked rows in bulk, with what the services would have written beside them.
+
+    package_create saves a package and its "created" history row and moves the studio's tally;
+    package_adjust adds the adjustment, an "adjusted" history row and moves the counter. Here
+    each is one INSERT per batch, the counters are set from their rows and the tally moves once.
+    """
+    new_clients = [p.client for p in plans if p.preview.client_status == "new"]
+    Client.objects.bulk_create(new_clients, batch_size=BATCH)
+    packages = [p.package for p in plans if p.package is not None]
+    # The clients' ids, now known, reach the packages' client_id here.
+    Package.objects.bulk_create(packages, batch_size=BATCH)
+
+    History = Package.history.model
+    now = timezone.now()
+
+    def history(package: Package, action: str, kind: str, reason: str = ""):
+        return History(
+            history_date=now,
+            history_user=actor,
+            history_type=kind,
+            history_action=action,
+            history_reason=reason,
+            **{f.attname: getattr(package, f.attname) for f in History.tracked_fields},
+        )
+
+    rows, adjustments = [], []
+    for planned in plans:
+        package = planned.package
+        if package is None:
+            continue
+        rows.append(history(package, "created", "+"))
+        used = planned.preview.sessions_used
+        if used:
+            adjustment = Adjustment(
+                studio=studio, package=package, sessions=-used, reason=planned.reason, actor=actor
+            )
+            adjustments.append(adjustment)
+            words = f"{adjustment_words(-used)}: {planned.reason}"
+            rows.append(history(package, "adjusted", "~", words))
+    History.objects.bulk_create(rows, batch_size=BATCH)
+    Adjustment.objects.bulk_create(adjustments, batch_size=BATCH)
+    # sessions_used = counted sessions - adjustments, from the rows, as check_counts proves it.
+    if adjustments:
+        counts.recount([a.package_id for a in adjustments])
+    tallies.live_packages_moved(studio.id, len(packages))
+    for planned in plans:
+        planned.preview.client_id = planned.client.pk
+        planned.preview.package_id = planned.package.pk if planned.package else None
 
 
 # The one entry point ------------------------------------------------------------------------------
@@ -495,41 +674,20 @@ def run_import(
         result.text = decode(data)
         rows = _rows(result.text)
     except _FileProblem as exc:
-        result.errors = exc.problems
+        result.errors, rows = exc.problems, None
+    result.text = _visible(result.text)
+    if rows is None:
         return result
 
+    if dry_run:
+        # No transaction: on SQLite BEGIN IMMEDIATE would take the write lock for the whole
+        # check. The one SELECT reads a consistent snapshot by itself.
+        _check(rows, result, studio=studio)
+        return result
+    # The check again inside the write transaction, so that the clients it matched are still
+    # the studio's when the rows are written (SQLite: no writer in between; PostgreSQL as before).
     with transaction.atomic():
-        clients = _Clients(studio)
-        for row in rows:
-            cells = row.cells
-            preview = RowPreview(row.line, cells["client_name"], cells["client_email"])
-            result.rows.append(preview)
-            preview.errors = _read_cells(row, preview)
-            if preview.errors:
-                continue
-            try:
-                with transaction.atomic():
-                    client, package = _import_row(row, preview, clients, studio=studio, actor=actor)
-            except _RowRefused as exc:
-                preview.errors = exc.problems
-                continue
-            preview.client_id = client.pk
-            preview.package_id = package.pk if package else None
-            if preview.client_status == "new":
-                key = clients.key(cells["client_name"], cells["client_email"])
-                clients.made[key] = (client, row.line)
-                result.clients_created += 1
-            elif preview.client_status == "existing" and client.pk not in clients.matched:
-                clients.matched.add(client.pk)
-                result.clients_matched += 1
-            if package is not None:
-                result.packages_created += 1
-        result.errors = [problem for row in result.rows for problem in row.errors]
-        if dry_run or result.errors:
-            transaction.set_rollback(True)
-            # Rolled back: only the ids of clients the studio already had still mean something.
-            for preview in result.rows:
-                if preview.client_status != "existing":
-                    preview.client_id = None
-                preview.package_id = None
+        plans = _check(rows, result, studio=studio)
+        if result.valid:
+            _write(plans, studio=studio, actor=actor)
     return result
