@@ -20,6 +20,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from schemathesis.checks import (
     content_type_conformance,
+    negative_data_rejection,
     not_a_server_error,
     response_schema_conformance,
     status_code_conformance,
@@ -45,6 +46,19 @@ schema = schemathesis.openapi.from_wsgi(
     config=schemathesis.Config(seed=None if _seed == "random" else int(_seed)),
 )
 
+# Only what the document forbids (a boolean for an integer, a number for a date-time, a list for
+# a body, text past maxLength...), and no hook making it realistic: every case must be refused.
+invalid_schema = schemathesis.openapi.from_wsgi(
+    "/api/openapi.json",
+    application,
+    config=schemathesis.Config.from_dict(
+        {
+            "seed": None if _seed == "random" else int(_seed),
+            "generation": {"mode": "negative"},
+        }
+    ),
+)
+
 pytestmark = pytest.mark.fuzz
 calls: Counter[str] = Counter()
 
@@ -58,7 +72,11 @@ STRONG_PASSWORD = "correct-horse-battery-42"
 
 
 def _realistic(name: str, value):
-    if isinstance(value, int) and known_ids.get(ID_NAMES.get(name, name)):
+    if (
+        isinstance(value, int)
+        and not isinstance(value, bool)
+        and known_ids.get(ID_NAMES.get(name, name))
+    ):
         return st.sampled_from(known_ids[ID_NAMES.get(name, name)])
     if name == "email" and isinstance(value, str):
         return st.emails()
@@ -167,6 +185,20 @@ def test_api_answers_every_input_as_documented(case, studio_data):
     )
     if response.status_code == 204:
         assert response.content == b"", f"{case.operation.label}: a 204 with a body"
+
+
+@invalid_schema.parametrize()
+@settings(
+    max_examples=EXAMPLES // 2,
+    deadline=None,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
+def test_api_refuses_every_input_the_document_rules_out(case, studio_data):
+    case.call_and_validate(
+        headers={"Authorization": f"Bearer {studio_data.token}"},
+        checks=[not_a_server_error, negative_data_rejection],
+    )
 
 
 @pytest.fixture(scope="module", autouse=True)

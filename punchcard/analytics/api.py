@@ -5,7 +5,7 @@ from decimal import Decimal
 from typing import Annotated
 
 from ninja import Field, Query, Router, Schema
-from pydantic import BeforeValidator, ValidationInfo, field_validator
+from pydantic import BeforeValidator, ValidationInfo, WithJsonSchema, field_validator
 
 from punchcard.analytics import selectors
 from punchcard.core import money
@@ -19,7 +19,13 @@ def _blank_is_none(value):
     return None if value == "" else value
 
 
-OptionalDay = Annotated[Day | None, BeforeValidator(_blank_is_none)]
+OptionalDay = Annotated[
+    Day | None,
+    BeforeValidator(_blank_is_none),
+    WithJsonSchema(
+        {"anyOf": [{"type": "string", "format": "date"}, {"type": "string", "maxLength": 0}]}
+    ),
+]
 
 
 class RangeIn(Schema):
