@@ -102,7 +102,7 @@ def _in_utc(value: datetime) -> datetime:
         moment = None
     if moment is None or not EARLIEST_MOMENT <= moment <= LATEST_MOMENT:
         raise ValueError("Use a date and time between 0001-01-02 and 9999-12-30.")
-    return value
+    return moment
 
 
 # Strict input (shared/api.md): JSON bodies are validated from Python objects, where pydantic's
