@@ -10,6 +10,7 @@ from django.core.exceptions import (
     TooManyFilesSent,
     ValidationError,
 )
+from django.db import IntegrityError, OperationalError
 from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
@@ -18,6 +19,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from punchcard.analytics.api import router as analytics_router
 from punchcard.clients.api import router as clients_router
 from punchcard.core.api import API_AUTH, JsonRenderer
+from punchcard.core.conflicts import WRITE_CONFLICT, is_write_conflict
 from punchcard.packages.api import client_packages_router, reports_router, types_router
 from punchcard.packages.api import router as packages_router
 from punchcard.studios.api import router as studios_router
@@ -100,6 +102,16 @@ def on_http_error(request, exc):
         detail = [{"loc": ["body"], "msg": "The body must be valid JSON.", "type": "json_invalid"}]
         return api.create_response(request, {"detail": detail}, status=422)
     return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
+
+
+@api.exception_handler(IntegrityError)
+@api.exception_handler(OperationalError)
+def on_write_conflict(request, exc):
+    """Two writes of the same rows at one moment that the database would not serialise."""
+    if not is_write_conflict(exc):
+        return on_unexpected(request, exc)
+    log.warning("Write conflict on %s %s: %s", request.method, request.path, exc)
+    return api.create_response(request, {"detail": WRITE_CONFLICT}, status=409)
 
 
 @api.exception_handler(Exception)

@@ -81,6 +81,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "punchcard.studios.middleware.StudioMiddleware",
+    "punchcard.core.middleware.WriteConflictMiddleware",
     # Last, so it sees the failed logins of every view above it.
     "axes.middleware.AxesMiddleware",
 ]

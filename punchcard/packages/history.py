@@ -9,7 +9,8 @@ class PackageHistoryFields(models.Model):
     """Extra columns on every historical package row: the action in our words, and why."""
 
     history_action = models.CharField(max_length=20, default="updated")
-    history_reason = models.CharField(max_length=500, blank=True, default="")
+    # Text, not a bounded column: services compose it from a reason the user gave and their own words.
+    history_reason = models.TextField(blank=True, default="")
 
     class Meta:
         abstract = True

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from punchcard.clients.models import Client
@@ -107,7 +108,11 @@ def package_type_save(
 ) -> PackageType:
     """Create (package_type=None) or replace a type's editable fields."""
     validity_days = _check_validity(validity_days, expiry_rule)
-    package_type = package_type or PackageType(studio=studio)
+    if package_type is None:
+        package_type = PackageType(studio=studio)
+    else:
+        # Every editable field is written: read them under the lock, not as the caller read them.
+        package_type = PackageType.objects.select_for_update(no_key=True).get(pk=package_type.pk)
     package_type.name = _check_name(name)
     package_type.description = (description or "").strip()
     package_type.total_sessions = _check_sessions(total_sessions)
@@ -129,31 +134,67 @@ def package_type_delete(*, package_type: PackageType) -> None:
 # Packages -------------------------------------------------------------------------------------
 
 
-def _save(package: Package, *, actor: User | None, action: str, reason: str = "") -> None:
+def _save(
+    package: Package,
+    *,
+    actor: User | None,
+    action: str,
+    reason: str = "",
+    fields: list[str] | None = None,
+) -> None:
+    """Save with its history row (the instance as it stands: read under the row's lock).
+
+    `fields` are the columns this change writes; None only for a new package. A row's other
+    columns, the session counter above all, are never written back from what was read.
+    """
     package._history_user = actor
     package._history_action = action
     package._history_reason = reason
-    package.save()
+    package.save(update_fields=None if fields is None else [*fields, "updated_at"])
 
 
-def _lock_client(client: Client) -> None:
-    # Serialises concurrent primary changes for one client on PostgreSQL; SQLite's IMMEDIATE
-    # transactions already serialise every writer. Every lock here is FOR NO KEY UPDATE: a plain
-    # FOR UPDATE also blocks the KEY SHARE locks that inserting a session or a transfer takes on
-    # the rows it references, and with transfers, primary changes and logging on one package at
-    # once that produced deadlocks (found by test_parallel_transfers_primary_changes_and_logs...).
+def _lock(
+    package_id: int, *, to_client: Client | None = None, primaries: bool = False
+) -> tuple[Package, list[Package]]:
+    """Lock what a change of this package writes, in the one order every writer takes:
+    its client (and `to_client`), lowest id first, then the package and, with `primaries`,
+    the client's other live primary packages, lowest id first.
+
+    Returns the package and those other primaries as read under the locks. Every change of
+    who holds a package or which one is primary locks the client first, so no two of them can
+    interleave; a session's counter UPDATE locks one package at a time and never a client.
+    SQLite ignores the locks: its IMMEDIATE transactions already run one writer at a time.
+    FOR NO KEY UPDATE, because a plain FOR UPDATE also blocks the KEY SHARE lock that inserting
+    a session or a transfer takes on the rows it references.
+    """
+    while True:
+        holder = Package.objects.values_list("client_id", flat=True).get(pk=package_id)
+        clients = {holder} | ({to_client.pk} if to_client is not None else set())
+        list(Client.objects.select_for_update(no_key=True).filter(pk__in=clients).order_by("pk"))
+        rows = Q(pk=package_id)
+        if primaries:
+            rows |= Q(client_id=holder, is_primary=True, deleted_at__isnull=True)
+        locked = list(Package.objects.select_for_update(no_key=True).filter(rows).order_by("pk"))
+        package = next(row for row in locked if row.pk == package_id)
+        if package.client_id == holder:
+            return package, [row for row in locked if row.pk != package_id]
+        # It changed hands between the read and the lock: lock its new holder instead.
+
+
+def _lock_primaries_of(client: Client) -> list[Package]:
+    """A new package's client, then its live primary package(s), as _lock orders them."""
     Client.objects.select_for_update(no_key=True).filter(pk=client.pk).first()
-
-
-def _unset_other_primaries(package: Package, *, actor: User | None) -> None:
-    others = (
-        Package.objects.live()
-        .filter(client_id=package.client_id, is_primary=True)
-        .exclude(pk=package.pk)
+    return list(
+        Package.objects.select_for_update(no_key=True)
+        .filter(client_id=client.pk, is_primary=True, deleted_at__isnull=True)
+        .order_by("pk")
     )
+
+
+def _unset_primaries(others: list[Package], *, actor: User | None) -> None:
     for other in others:
         other.is_primary = False
-        _save(other, actor=actor, action="primary_unset")
+        _save(other, actor=actor, action="primary_unset", fields=["is_primary"])
 
 
 def _check_dates(start_date: date | None, expiry_date: date | None) -> None:
@@ -237,8 +278,7 @@ def package_create(
         validity_days=validity_days,
     )
     if is_primary:
-        _lock_client(client)
-        _unset_other_primaries(package, actor=actor)
+        _unset_primaries(_lock_primaries_of(client), actor=actor)
     _save(package, actor=actor, action="created")
     tallies.live_packages_moved(studio.id, +1)
     return package
@@ -261,60 +301,73 @@ EDITABLE = (
 
 @transaction.atomic
 def package_update(*, package: Package, actor: User | None, **changes) -> Package:
-    """Change any subset of the editable fields (PATCH); PUT passes them all."""
+    """Change any subset of the editable fields (PATCH); PUT passes them all.
+
+    Only the fields that really change are written, and a change of nothing writes nothing
+    (no history row either).
+    """
     unknown = set(changes) - set(EDITABLE)
     if unknown:
         raise ValidationError({field: ["This field cannot be changed here."] for field in unknown})
-    package = Package.objects.select_for_update(no_key=True).get(pk=package.pk)
+    package, others = _lock(package.pk, primaries=changes.get("is_primary") is True)
     if package.deleted_at is not None:
         raise ValidationError(
             {"package": ["This package is deleted: restore it before changing it."]}
         )
+    new = {}
     if "package_type" in changes:
-        package_type = changes.pop("package_type")
+        package_type = changes["package_type"]
         if package_type is not None and package_type.studio_id != package.studio_id:
             raise ValidationError({"package_type_id": ["Choose one of your package types."]})
-        package.package_type = package_type
+        new["package_type_id"] = package_type.pk if package_type is not None else None
     if "name" in changes:
-        package.name = _check_name(changes["name"])
+        new["name"] = _check_name(changes["name"])
     if "description" in changes:
-        package.description = (changes["description"] or "").strip()
+        new["description"] = (changes["description"] or "").strip()
     if "total_value" in changes:
-        package.total_value_cents = _cents(changes["total_value"])
+        new["total_value_cents"] = _cents(changes["total_value"])
     if "total_sessions" in changes:
-        package.total_sessions = _check_sessions(changes["total_sessions"])
+        new["total_sessions"] = _check_sessions(changes["total_sessions"])
     for field in ("is_active", "start_date", "expiry_date"):
         if field in changes:
-            setattr(package, field, changes[field])
-    if "expiry_rule" in changes or "validity_days" in changes:
-        package.expiry_rule = changes.get("expiry_rule") or package.expiry_rule
-        package.validity_days = _check_validity(
-            changes.get("validity_days", package.validity_days), package.expiry_rule
-        )
-    _check_dates(package.start_date, package.expiry_date)
-    becomes_primary = changes.get("is_primary") is True and not package.is_primary
+            new[field] = changes[field]
     if "is_primary" in changes:
-        package.is_primary = bool(changes["is_primary"])
-    if becomes_primary:
-        _lock_client(package.client)
-        _unset_other_primaries(package, actor=actor)
-    _save(package, actor=actor, action="updated")
+        new["is_primary"] = bool(changes["is_primary"])
+    if "expiry_rule" in changes or "validity_days" in changes:
+        new["expiry_rule"] = changes.get("expiry_rule") or package.expiry_rule
+        new["validity_days"] = _check_validity(
+            changes.get("validity_days", package.validity_days), new["expiry_rule"]
+        )
+    _check_dates(
+        new.get("start_date", package.start_date), new.get("expiry_date", package.expiry_date)
+    )
+    changed = [field for field, value in new.items() if getattr(package, field) != value]
+    if not changed:
+        return package
+    for field in changed:
+        setattr(package, field, new[field])
+    if package.is_primary:
+        _unset_primaries(others, actor=actor)
+    _save(package, actor=actor, action="updated", fields=changed)
     return package
 
 
 @transaction.atomic
 def package_set_primary(*, package: Package, actor: User | None, primary: bool = True) -> Package:
     """Make this the client's primary package (un-primarying the other) or stop it being primary."""
-    _lock_client(package.client)
-    package = Package.objects.select_for_update(no_key=True).get(pk=package.pk)
+    package, others = _lock(package.pk, primaries=primary)
     if package.deleted_at is not None:
         raise ValidationError({"is_primary": ["A deleted package cannot be primary."]})
     if package.is_primary == primary:
         return package
-    if primary:
-        _unset_other_primaries(package, actor=actor)
+    _unset_primaries(others, actor=actor)
     package.is_primary = primary
-    _save(package, actor=actor, action="primary_set" if primary else "primary_unset")
+    _save(
+        package,
+        actor=actor,
+        action="primary_set" if primary else "primary_unset",
+        fields=["is_primary"],
+    )
     return package
 
 
@@ -326,18 +379,18 @@ def package_transfer(
 
     Sessions already logged stay with the client who trained: only the package row moves.
     """
-    package = Package.objects.select_for_update(no_key=True).get(pk=package.pk)
+    if to_client.studio_id != package.studio_id or to_client.deleted_at is not None:
+        raise ValidationError({"client_id": ["Choose one of your clients."]})
+    reason = (reason or "").strip()
+    if len(reason) > 500:
+        raise ValidationError({"reason": ["Use at most 500 characters."]})
+    package, _ = _lock(package.pk, to_client=to_client)
     if package.deleted_at is not None:
         raise ValidationError(
             {"package": ["This package is deleted: restore it before moving it."]}
         )
-    if to_client.studio_id != package.studio_id or to_client.deleted_at is not None:
-        raise ValidationError({"client_id": ["Choose one of your clients."]})
     if to_client.pk == package.client_id:
         raise ValidationError({"client_id": ["The package already belongs to this client."]})
-    reason = (reason or "").strip()
-    if len(reason) > 500:
-        raise ValidationError({"reason": ["Use at most 500 characters."]})
     Transfer.objects.create(
         studio_id=package.studio_id,
         package=package,
@@ -350,29 +403,35 @@ def package_transfer(
     package.client = to_client
     # The new holder may have a primary package already; they can choose this one explicitly.
     package.is_primary = False
-    _save(package, actor=actor, action="transferred", reason=reason)
+    _save(
+        package,
+        actor=actor,
+        action="transferred",
+        reason=reason,
+        fields=["client", "is_primary"],
+    )
     return package
 
 
 @transaction.atomic
 def package_delete(*, package: Package, actor: User | None) -> None:
     """Soft delete: the row, its sessions, transfers and history stay, and it can be restored."""
-    package = Package.objects.select_for_update(no_key=True).get(pk=package.pk)
+    package, _ = _lock(package.pk)
     if package.deleted_at is not None:
         return
     package.deleted_at = timezone.now()
     package.is_primary = False
-    _save(package, actor=actor, action="deleted")
+    _save(package, actor=actor, action="deleted", fields=["deleted_at", "is_primary"])
     tallies.live_packages_moved(package.studio_id, -1)
 
 
 @transaction.atomic
 def package_restore(*, package: Package, actor: User | None) -> Package:
-    package = Package.objects.select_for_update(no_key=True).get(pk=package.pk)
+    package, _ = _lock(package.pk)
     if package.deleted_at is None:
         return package
     package.deleted_at = None
-    _save(package, actor=actor, action="restored")
+    _save(package, actor=actor, action="restored", fields=["deleted_at"])
     tallies.live_packages_moved(package.studio_id, +1)
     return package
 
@@ -381,7 +440,7 @@ def package_restore(*, package: Package, actor: User | None) -> Package:
 
 
 def _lock_live(package: Package, what: str) -> Package:
-    package = Package.objects.select_for_update(no_key=True).get(pk=package.pk)
+    package, _ = _lock(package.pk)
     if package.deleted_at is not None:
         raise ValidationError(
             {"package": [f"This package is deleted: restore it before {what} it."]}
@@ -420,9 +479,14 @@ def package_adjust(*, package: Package, actor: User | None, sessions, reason: st
     adjustment = Adjustment.objects.create(
         studio_id=package.studio_id, package=package, sessions=sessions, reason=reason, actor=actor
     )
-    # The history row first (save() writes the locked row's counter back unchanged), then the
-    # counter moves by one atomic UPDATE, like a session's.
-    _save(package, actor=actor, action="adjusted", reason=f"{adjustment_words(sessions)}: {reason}")
+    # The history row, then the counter moves by one atomic UPDATE, like a session's.
+    _save(
+        package,
+        actor=actor,
+        action="adjusted",
+        reason=f"{adjustment_words(sessions)}: {reason}",
+        fields=[],
+    )
     counts.bump(package.pk, -sessions)
     # No re-read here: the API reads the package again for its answer, the page redirects, and
     # the import does not look; the counter on this instance is the one before the bump.
@@ -477,7 +541,7 @@ def package_freeze(
     freeze.expiry_shift_days = _shift_expiry(package, freeze.days)
     freeze.save()
     words = f"Frozen {_freeze_words(freeze)}" + (f": {reason}" if reason else "")
-    _save(package, actor=actor, action="frozen", reason=words[:500])
+    _save(package, actor=actor, action="frozen", reason=words, fields=["expiry_date"])
     return freeze
 
 
@@ -505,7 +569,7 @@ def freeze_end(*, freeze: Freeze, actor: User | None, today: date) -> Freeze:
         freeze.expiry_shift_days -= moved_back
     freeze.ended_at = timezone.now()
     freeze.save()
-    _save(package, actor=actor, action="unfrozen", reason=words)
+    _save(package, actor=actor, action="unfrozen", reason=words, fields=["expiry_date"])
     return freeze
 
 
@@ -538,4 +602,5 @@ def start_expiry_on_first_session(*, package_id: int | None, day: date, actor: U
         actor=actor,
         action="expiry_started",
         reason=f"First session on {day:%d %b %Y}: valid {package.validity_days} days from then",
+        fields=["expiry_date"],
     )

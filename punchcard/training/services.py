@@ -4,6 +4,7 @@ A used-up, expired or inactive package never blocks a session: the session is re
 caller gets warnings to show.
 """
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -148,10 +149,13 @@ def _count(session: TrainingSession, studio: Studio, actor: User | None) -> None
     session.package then holds the counter as the UPDATE left it (exact: read under its lock).
     """
     used = counts.bump(session.package_id, +1)
+    if session.package is not None:
+        session.package.sessions_used = used
+        _start_expiry(session, studio, actor)
+
+
+def _start_expiry(session: TrainingSession, studio: Studio, actor: User | None) -> None:
     package = session.package
-    if package is None:
-        return
-    package.sessions_used = used
     if package.expiry_waits_for_first_session:
         package_services.start_expiry_on_first_session(
             package_id=package.pk, day=_local_day(session.starts_at, studio), actor=actor
@@ -307,10 +311,17 @@ def session_update(
         session.notes = notes.strip()
     _check_fields(session.duration_minutes, session.status, session.notes)
     session.save()
+    # Two packages move when a counted session changes package: bump them lowest id first, the
+    # order every writer locks packages in, so that two such edits cannot deadlock.
+    moved = Counter()
     if was_counted:
-        counts.bump(old_package_id, -1)
+        moved[old_package_id] -= 1
     if session.is_counted:
-        _count(session, session.studio, actor)
+        moved[session.package_id] += 1
+    for package_id in sorted(pk for pk, delta in moved.items() if pk is not None and delta):
+        counts.bump(package_id, moved[package_id])
+    if session.is_counted and session.package is not None:
+        _start_expiry(session, session.studio, actor)
     moves = [(old_starts_at, -1)] if was_counted else []
     if session.is_counted:
         moves.append((session.starts_at, +1))
