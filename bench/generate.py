@@ -332,10 +332,8 @@ def _generate(label: str, size: Size, *, seed: int, now: datetime | None) -> Stu
         session_rows(),
         pg,
     )
-    # The stored live-package count the lists read (sign-up started it at 0), and the sessions
-    # per month analytics reads.
+    # The stored live-package count the lists read (sign-up started it at 0).
     tallies.recount([studio.pk])
-    counts.rebuild_tally([studio.pk])
     return studio
 
 
@@ -351,20 +349,15 @@ def analyze() -> None:
 
 
 def forget_sessions(rows) -> None:
-    """Remove sessions a measurement logged, recount their packages and take them out of their
-    months' tally: the data as generated again, so that reruns measure the same thing. On
+    """Remove sessions a measurement logged and recount their packages: the data as generated
+    again, so that reruns measure the same thing. On
     PostgreSQL that includes the pages marked all-visible again (the writes cleared them, and
     autovacuum waits for a fifth of a table to change), or index-only counts visit the table
     (2.1 -> 6.5 ms)."""
     touched = set(rows.exclude(package=None).values_list("package_id", flat=True))
-    months = {}
-    for studio_id, starts_at in rows.counted().values_list("studio_id", "starts_at"):
-        months.setdefault(studio_id, []).append((starts_at, -1))
     with transaction.atomic():
         rows.delete()
         counts.recount(touched)
-        for studio_id, moves in months.items():
-            counts.tally_moved(studio_id, moves, counts.locked_zone(studio_id))
     analyze()
 
 

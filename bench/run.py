@@ -355,9 +355,6 @@ def log_throughput(port: int, target: Target, per_client: int, sent=None) -> dic
     stored = rows.count()
     touched = set(rows.exclude(package=None).values_list("package_id", flat=True))
     drifted = counts.drifted().filter(pk__in=touched).count()
-    # The studio's sessions per month, as analytics reads them (checked before the clean-up,
-    # which takes the logged sessions out of them again).
-    months_drifted = len(counts.tally_drifted([target.studio.pk]))
     generate.forget_sessions(rows)
     return {
         "clients": LOG_CLIENTS,
@@ -367,7 +364,6 @@ def log_throughput(port: int, target: Target, per_client: int, sent=None) -> dic
         "rows_stored": stored,
         "lost": created - stored,
         "counters_drifted": drifted,
-        "months_drifted": months_drifted,
         "seconds": round(elapsed, 2),
         "per_second": round(created / elapsed, 1),
     }
@@ -555,8 +551,7 @@ def table(results: dict, with_log: bool = True) -> str:
     lines.append(
         f"POST /api/sessions, {log['clients']} clients: {log['per_second']}/s; "
         f"{log['created']} created, {log['rows_stored']} stored, lost {log['lost']}, "
-        f"errors {log['errors']}, counters drifted {log['counters_drifted']}, "
-        f"months drifted {log['months_drifted']}"
+        f"errors {log['errors']}, counters drifted {log['counters_drifted']}"
     )
     if "import" in results:
         lines.append(_import_line(results["import"]))

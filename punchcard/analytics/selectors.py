@@ -8,9 +8,8 @@ The API, the page and its CSV exports all read these same figures.
 """
 
 import calendar
-import math
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 
 from django.db.models import (
@@ -22,16 +21,13 @@ from django.db.models import (
     Subquery,
     Sum,
 )
-from django.utils import timezone
 
 from punchcard.core import money
 from punchcard.core.dates import DateRange
-from punchcard.core.expressions import RowCount
 from punchcard.packages.models import Package, PackageType
 from punchcard.packages.selectors import unused_value_cents_expr
 from punchcard.studios.models import Studio
 from punchcard.training import counts
-from punchcard.training.models import SessionMonthTally
 
 # Without a range, the sessions chart shows this many months, the current one included.
 DEFAULT_MONTHS = 12
@@ -258,48 +254,9 @@ def _months(first: date, last: date) -> list[date]:
     return months
 
 
-def _past_seconds(start: datetime | None, end: datetime | None, now: datetime) -> float:
-    """How much of [start, end) lies before now: what a count of it can expect to read, as
-    sessions are logged when they happen, a few ahead. None is the calendar's edge."""
-    if start is None:
-        return math.inf
-    end = now if end is None else min(end, now)
-    return max(0.0, (end - start).total_seconds())
-
-
-def _cut_months(window: DateRange, lower, upper, zone, now) -> list[tuple[date, bool, list]]:
-    """The months the window cuts (starts or ends inside them): (month, counts_kept, parts).
-
-    A cut month is counted from the index, either the part the window keeps (counts_kept) or
-    the parts it leaves out, subtracted from the month's tally: whichever spans less of the
-    past. The default window ends today, so the current month is its tally minus the sessions
-    logged ahead, usually none, rather than a count of its weeks so far.
-    """
-    cut = {}
-    if lower is not None and window.start.day != 1:
-        cut[window.start.replace(day=1)] = True
-    if upper is not None and window.end.day != calendar.monthrange(*window.end.timetuple()[:2])[1]:
-        cut[window.end.replace(day=1)] = True
-    found = []
-    for month in cut:
-        start = counts.month_start(month, zone)
-        end = counts.month_start(counts.next_month(month), zone)
-        kept_start = lower if lower is not None and (start is None or lower > start) else start
-        kept_end = upper if upper is not None and (end is None or upper < end) else end
-        left_out = [(a, b) for a, b in ((start, kept_start), (kept_end, end)) if a != b]
-        if _past_seconds(kept_start, kept_end, now) <= sum(
-            _past_seconds(a, b, now) for a, b in left_out
-        ):
-            found.append((month, True, [(kept_start, kept_end)]))
-        else:
-            found.append((month, False, left_out))
-    return found
-
-
 def sessions_by_month(*, studio: Studio, date_range: DateRange, today: date) -> list[MonthRow]:
-    """Counted, live sessions per studio-local month of starts_at, in one query whatever the
-    range: the stored count of each month (SessionMonthTally, kept exact by training.counts),
-    and index-only range counts for a month the range cuts (see _cut_months).
+    """Counted, live sessions per studio-local month of starts_at, counted from the rows
+    (index-only range counts, see counts.month_counts).
 
     Months without sessions are filled in with 0 between the first month that has sessions and the
     range's last month (at most the current month, or the last month with sessions if later), so
@@ -310,40 +267,7 @@ def sessions_by_month(*, studio: Studio, date_range: DateRange, today: date) -> 
     lower, upper = window.bounds(zone)
     if lower is not None and upper is not None and lower >= upper:
         return []
-    cuts = _cut_months(window, lower, upper, zone, timezone.now())
-    counted = counts.counted_rows(studio.pk)
-    parts = {}
-    for month, _, spans in cuts:
-        for a, b in spans:
-            parts[(month, a, b)] = f"p{len(parts)}"
-    # A month's count is the sum of its shards (one may be below zero, so none is left out).
-    tallies = SessionMonthTally.objects.filter(studio=studio).exclude(sessions=0)
-    if window.start is not None:
-        tallies = tallies.filter(month__gte=window.start.replace(day=1))
-    if window.end is not None:
-        tallies = tallies.filter(month__lte=window.end.replace(day=1))
-    # The parts' counts ride on every tally row (each is computed once): a month the range
-    # cuts is within its months, so no row means no sessions in the range at all.
-    rows = list(
-        tallies.order_by("month")
-        .annotate(
-            **{
-                name: Subquery(counts.in_range(counted, a, b).values(n=RowCount()))
-                for (_, a, b), name in parts.items()
-            }
-        )
-        .values_list("month", "sessions", *parts.values())
-    )
-    if not rows:
-        return []
-    found = {}
-    for month, n, *_ in rows:
-        found[month] = found.get(month, 0) + n
-    part = dict(zip(parts.values(), rows[0][2:], strict=True))
-    for month, counts_kept, spans in cuts:
-        n = sum(part[parts[(month, a, b)]] for a, b in spans)
-        found[month] = n if counts_kept else found.get(month, 0) - n
-    found = {month: n for month, n in found.items() if n}
+    found = counts.month_counts(counts.in_range(counts.counted_rows(studio.pk), lower, upper), zone)
     if not found:
         return []
     this_month = today.replace(day=1)

@@ -209,8 +209,6 @@ def _seed_packages_and_sessions(studio, owner, rng):
             trainer=owner,
             starts_at=datetime.combine(today - timedelta(days=2), time(18), tzinfo=UTC),
         )
-    # The month tally from the rows written so far; the sessions logged below move it.
-    counts.rebuild_tally([studio.pk])
     # The named states: primary, transferred, deleted, expiring soon.
     live = Package.objects.filter(studio=studio, deleted_at__isnull=True).order_by("id")
     packages.package_set_primary(package=live[0], actor=owner)

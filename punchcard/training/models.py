@@ -103,34 +103,3 @@ class TrainingSession(models.Model):
     @property
     def is_counted(self) -> bool:
         return self.deleted_at is None and self.status in self.COUNTED
-
-
-class SessionMonthTally(models.Model):
-    """How many counted sessions (TrainingSession.objects.counted()) a studio has in each of its
-    local months, so that analytics reads a month's count instead of counting its sessions
-    (470,000 index entries for the benchmark studio's year).
-
-    Moved only by training.counts, by an atomic upsert (no read-modify-write) in the same
-    transaction or statement as the session's write; the month is the session's local month in
-    the studio's stored time zone, and a change of zone rebuilds the studio's rows.
-    `counts.tally_drifted()` proves it exact. A month without a row has no counted sessions.
-
-    A month's count is the sum of its shards. Every writer of a studio's current month would
-    otherwise update one row, each waiting for the one before to commit: 8 concurrent loggers
-    wrote half as fast, and PostgreSQL spent twice the CPU on each. On PostgreSQL a connection
-    writes the shard of its backend's pid, so concurrent writers rarely meet; a shard alone may
-    go below zero (a session counted in one shard and deleted through another).
-    """
-
-    SHARDS = 16
-
-    # The key is what the upsert's ON CONFLICT names: no surrogate id (an identity column burns
-    # a sequence value on every upsert, conflicting or not).
-    pk = models.CompositePrimaryKey("studio", "month", "shard")
-    studio = models.ForeignKey(Studio, on_delete=models.CASCADE, related_name="+", db_index=False)
-    month = models.DateField()  # the first day of the month, studio-local
-    shard = models.SmallIntegerField(default=0)
-    sessions = models.IntegerField(default=0)
-
-    def __str__(self):
-        return f"{self.studio_id} {self.month:%Y-%m} ({self.shard}): {self.sessions} sessions"

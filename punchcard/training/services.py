@@ -10,11 +10,10 @@ from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, FilteredRelation, OuterRef, Q, Subquery
+from django.db.models import F
 from django.utils import timezone
 
 from punchcard.clients.models import Client
-from punchcard.core.compiled import CompiledQuery
 from punchcard.packages import services as package_services
 from punchcard.packages.models import Package
 from punchcard.studios.models import Studio, User
@@ -46,47 +45,6 @@ def _by_the_rule(studio_id: int, client_id: int, today: date, day: date):
     )[:1]
 
 
-# Run on every session logged without a package: its SQL is written once (see CompiledQuery).
-_BY_THE_RULE = CompiledQuery(
-    _by_the_rule, studio_id=-1, client_id=-2, today=date(1, 1, 3), day=date(1, 1, 5)
-)
-
-
-def _client_by_the_rule(studio_id: int, client_id: int, today: date, day: date):
-    """The studio's live client `client_id`, with the package the rule picks for it as `pick`
-    (not set when there is none) and that package's freeze of `day` as `pick_frozen_until`.
-
-    A join on the rule's answer, so that one statement both checks the client and picks the
-    package: the API's logging read the client first, a round trip of its own.
-    """
-    picked = _by_the_rule(studio_id, client_id, today, day).values("pk")
-    freeze = Package.objects.filter(pk=OuterRef("pick__pk")).with_frozen_until(day).order_by()
-    return (
-        Client.objects.for_studio(studio_id)
-        .live()
-        .filter(pk=client_id)
-        .order_by()
-        .annotate(
-            pick=FilteredRelation("packages", condition=Q(packages__pk=Subquery(picked))),
-            pick_frozen_until=Subquery(freeze.values("frozen_until")[:1]),
-        )
-        .select_related("pick")[:1]
-    )
-
-
-_CLIENT_BY_THE_RULE = CompiledQuery(
-    _client_by_the_rule, studio_id=-1, client_id=-2, today=date(1, 1, 3), day=date(1, 1, 5)
-)
-
-
-# A package the caller gave, read again as stored, with its freeze of the day.
-_GIVEN_PACKAGE = CompiledQuery(
-    lambda package_id, day: Package.objects.filter(pk=package_id).with_frozen_until(day)[:1],
-    package_id=-1,
-    day=date(1, 1, 5),
-)
-
-
 def package_for_new_session(
     *, studio: Studio, client: Client, day: date | None = None
 ) -> Package | None:
@@ -95,9 +53,7 @@ def package_for_new_session(
     The package carries `frozen_until` for `day` (default today), as with_frozen_until() sets it.
     """
     today = studio.today()
-    return _BY_THE_RULE.first(
-        studio_id=studio.id, client_id=client.id, today=today, day=day or today
-    )
+    return _by_the_rule(studio.id, client.id, today, day or today).first()
 
 
 def warnings_for(package: Package | None, *, today) -> list[str]:
@@ -185,13 +141,9 @@ def session_log(
 ) -> LoggedSession:
     """Record a session and count it against its package (or the one the rule picks).
 
-    The answer's package is the row read here, with the counter the UPDATE returned: reading it
-    again afterwards cost 1.1 ms, a sixth of the POST's Python.
-
-    No transaction around it all: the counter comes from the UPDATE whatever the reads saw, the
-    reads lock nothing on PostgreSQL (nor did they in one; on SQLite they no longer wait for
-    the write lock), and the write is atomic by itself (counts.insert). Only a package whose
-    expiry waits for its first session needs several writes, and gets a transaction.
+    The answer's package is the row read here, with the counter the UPDATE returned (exact:
+    the UPDATE holds the row until the transaction ends). The reads before the write lock
+    nothing, so on SQLite they do not wait for the write lock.
     """
     if client.studio_id != studio.id or client.deleted_at is not None:
         raise ValidationError({"client_id": ["Choose one of your clients."]})
@@ -205,7 +157,7 @@ def session_log(
         _check_package(studio, client, package)
         # The freeze needs a query anyway; reading the row with it gives the answer the package
         # as stored now, not as the caller read it some time before.
-        package = _GIVEN_PACKAGE.first(package_id=package.pk, day=day)
+        package = Package.objects.with_frozen_until(day).get(pk=package.pk)
     return _write(studio, actor, client, package, starts_at, duration_minutes, status, notes)
 
 
@@ -220,28 +172,27 @@ def session_log_by_client_id(
     notes: str = "",
     unknown_client: str = "Choose one of your clients.",
 ) -> LoggedSession:
-    """session_log for a client given by its id, counted against the package the rule picks:
-    the client's check and the rule are one statement (a round trip less than reading the
-    client first). A client who is not the studio's, or deleted, is a ValidationError on
-    client_id saying `unknown_client`, as session_log's check would.
+    """session_log for a client given by its id, counted against the package the rule picks. A
+    client who is not the studio's, or deleted, is a ValidationError on client_id saying
+    `unknown_client`, as session_log's check would.
     """
-    starts_at = starts_at or timezone.now()
-    day = _local_day(starts_at, studio)
-    client = _CLIENT_BY_THE_RULE.first(
-        studio_id=studio.id, client_id=client_id, today=studio.today(), day=day
-    )
+    client = Client.objects.for_studio(studio).live().filter(pk=client_id).first()
     if client is None:
         raise ValidationError({"client_id": [unknown_client]})
-    notes = (notes or "").strip()
-    _check_fields(duration_minutes, status, notes)
-    package = getattr(client, "pick", None)  # not set at all when the join found none
-    if package is not None:
-        package.frozen_until = client.pick_frozen_until
-    return _write(studio, actor, client, package, starts_at, duration_minutes, status, notes)
+    return session_log(
+        studio=studio,
+        actor=actor,
+        client=client,
+        starts_at=starts_at,
+        duration_minutes=duration_minutes,
+        status=status,
+        notes=notes,
+    )
 
 
 def _write(studio, actor, client, package, starts_at, duration_minutes, status, notes):
-    """Save the session logged and move its counters; the answer as session_log gives it."""
+    """Save the session logged and count it, in one transaction; the answer as session_log
+    gives it."""
     session = TrainingSession(
         studio=studio,
         client=client,
@@ -252,19 +203,13 @@ def _write(studio, actor, client, package, starts_at, duration_minutes, status, 
         status=status,
         notes=notes,
     )
-    counted = package is not None and session.is_counted
-    if counted and package.expiry_waits_for_first_session:
-        with transaction.atomic():
-            zone = counts.locked_zone(studio.id)
-            session.save(force_insert=True)
+    with transaction.atomic():
+        session.save(force_insert=True)
+        if package is not None and session.is_counted:
             _count(session, studio, actor)
-            counts.tally_moved(studio.id, [(session.starts_at, +1)], zone)
-            # Its expiry started, here or in a writer just before us: read the row again.
-            package.refresh_from_db()
-    else:
-        used = counts.insert(session)
-        if counted:
-            package.sessions_used = used
+            if package.expiry_waits_for_first_session:
+                # Its expiry started, here or in a writer just before us: read the row again.
+                package.refresh_from_db()
     if package is not None:
         package.client = client
     return LoggedSession(session, package, warnings_for(package, today=studio.today()))
@@ -284,10 +229,9 @@ def session_update(
     status=UNSET,
     notes=UNSET,
 ) -> LoggedSession:
-    """Correct a session; if its package, counted-ness or month changes, the package counters
-    and the month tally move at once."""
-    # Lock the row so two edits of one session cannot both move the counters (only that row:
-    # the studio's is share-locked by counts.locked_zone, as the logging does).
+    """Correct a session; if its package or counted-ness changes, the package counters move at
+    once."""
+    # Lock the row so two edits of one session cannot both move the counters.
     session = (
         TrainingSession.objects.select_for_update(no_key=True, of=("self",))
         .select_related("client", "studio")
@@ -295,9 +239,7 @@ def session_update(
     )
     if session.deleted_at is not None:
         raise ValidationError({"session": ["This session was deleted."]})
-    zone = counts.locked_zone(session.studio_id)
     was_counted, old_package_id = session.is_counted, session.package_id
-    old_starts_at = session.starts_at
     if package is not UNSET:
         _check_package(session.studio, session.client, package)
         session.package = package
@@ -322,24 +264,17 @@ def session_update(
         counts.bump(package_id, moved[package_id])
     if session.is_counted and session.package is not None:
         _start_expiry(session, session.studio, actor)
-    moves = [(old_starts_at, -1)] if was_counted else []
-    if session.is_counted:
-        moves.append((session.starts_at, +1))
-    counts.tally_moved(session.studio_id, moves, zone)
     return _result(session, session.studio)
 
 
 @transaction.atomic
 def session_delete(*, session: TrainingSession, actor: User | None) -> None:
-    """Soft delete; a counted session gives its package the session back, and leaves its
-    month's tally, at once."""
+    """Soft delete; a counted session gives its package the session back at once."""
     session = TrainingSession.objects.select_for_update(no_key=True).get(pk=session.pk)
     if session.deleted_at is not None:
         return
     was_counted = session.is_counted
-    zone = counts.locked_zone(session.studio_id) if was_counted else None
     session.deleted_at = timezone.now()
     session.save(update_fields=["deleted_at", "updated_at"])
     if was_counted:
         counts.bump(session.package_id, -1)
-        counts.tally_moved(session.studio_id, [(session.starts_at, -1)], zone)

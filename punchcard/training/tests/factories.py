@@ -23,7 +23,6 @@ class TrainingSessionFactory(factory.django.DjangoModelFactory):
             return
         if obj.package_id:
             counts.recount([obj.package_id])
-        counts.rebuild_tally([obj.studio_id])
 
 
 def log_on_day(persona, package, day, *, hour: int = 10, status: str = "completed"):
