@@ -5,8 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
-from django.template import Context, Template
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from punchcard.clients.tests.factories import ClientFactory
 from punchcard.packages import services as package_services
@@ -139,56 +138,3 @@ def test_a_frozen_package_keeps_its_pace_for_after_the_freeze(owner):
         expected = selectors.package_forecasts([frozen], counts=counts, today=TODAY)[package.pk]
         assert item["forecast"] == expected
         assert expected.sessions_expiring_unused == 8 - 6
-
-
-# The package lists, built in Python, against the template loops they replaced -----------------
-
-TEMPLATE_LOOPS = Template(
-    """{% load links packages_tags short_dates training_tags %}
-    {% for p in near_completion %}{% package_state p as state %}
-    <li><div><a href="{% id_url 'packages:detail' p.pk %}">{{ p.client.name }}</a> · {{ p.name }}</div>
-      {% progress p state %}
-      {% log_button p.client p "secondary" %}</li>
-    {% endfor %}|
-    {% for p in expiring_soon %}{% package_state p as state %}
-    <li><div><a href="{% id_url 'packages:detail' p.pk %}">{{ p.client.name }}</a> · {{ p.name }} · expires <strong>{{ p.expiry_date|day_month }}</strong></div>
-      {% progress p state %}</li>
-    {% endfor %}|
-    {% for item in will_expire_unused %}{% with p=item.package f=item.forecast %}
-    <li><div><a href="{% id_url 'packages:detail' p.pk %}">{{ p.client.name }}</a> · {{ p.name }} · expires <strong>{{ p.expiry_date|day_month }}</strong></div>
-      <p class="forecast is-warn"><span class="forecast-warning">{{ f.sessions_expiring_unused }} of {{ p.remaining }} session{{ p.remaining|pluralize }} will expire unused</span>
-        {% if f.has_pace %}at {{ f.rate_words }} a week{% else %}— no sessions in the last 8 weeks{% endif %}</p></li>
-    {% endwith %}{% endfor %}"""
-)
-PYTHON_LISTS = Template(
-    """{% load dashboard_tags %}
-    {% running_low_items near_completion %}|
-    {% expiring_items expiring_soon %}|
-    {% unused_items will_expire_unused %}"""
-)
-
-
-def test_package_lists_show_what_the_template_loops_showed(owner, rf):
-    with time_machine.travel(NOW, tick=False):
-        a_busy_studio(owner.studio, 0)
-        tricky = ClientFactory(studio=owner.studio, name="O'Brien & <Sons>")
-        for n, (total, used) in enumerate([(1, 0), (2, 1), (3, 5)]):
-            package = PackageFactory(
-                studio=owner.studio,
-                client=tricky,
-                name=f'Pack "{n}" <b>',
-                total_sessions=total,
-                expiry_date=TODAY + timedelta(days=n),
-            )
-            for _ in range(used):
-                TrainingSessionFactory(package=package, starts_at=NOW - timedelta(days=n))
-        data = selectors.dashboard(studio=owner.studio)
-        request = rf.get("/?page=2&q=a b")
-        request.user = owner.user
-        context = {**data, "studio": owner.studio, "request": request, "csrf_token": "t0ken"}
-        with translation.override("de"):
-            loops = TEMPLATE_LOOPS.render(Context(context))
-            ours = PYTHON_LISTS.render(Context(context))
-    assert all(data[key] for key in ("near_completion", "expiring_soon", "will_expire_unused"))
-    assert "O&#x27;Brien &amp; &lt;Sons&gt;" in ours and "page=2&amp;q=" in ours
-    assert ours == loops
