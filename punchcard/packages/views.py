@@ -126,7 +126,7 @@ def client_options(request: HttpRequest) -> HttpResponse:
 
 # List and CSV export --------------------------------------------------------------------------
 
-# Columns a list row never shows (packages_tags.package_rows): not read, not converted to Python.
+# Columns a list row never shows (package_list.html): not read, not converted to Python.
 LIST_UNSHOWN = (
     "studio",
     "package_type",
