@@ -29,7 +29,7 @@ from punchcard.clients.tests.factories import ClientFactory
 from punchcard.packages import services as package_services
 from punchcard.packages.models import Freeze, Package, PackageType, Transfer
 from punchcard.packages.tests.factories import PackageTypeFactory
-from punchcard.studios.models import ApiToken, Membership, Studio
+from punchcard.studios.models import ApiToken, Membership, Studio, User
 from punchcard.training import services as training_services
 from punchcard.training.models import TrainingSession
 
@@ -193,6 +193,7 @@ KWARG_TARGETS = {
     "freeze_id": ("freeze",),
     "freeze_pk": ("freeze",),
     "token_id": ("owner_token", "trainer_token"),
+    "member_id": ("member",),
     # The client balance page's URL secret: a replaced or revoked link must answer 404 to anyone.
     "token": ("replaced_balance_token", "revoked_balance_token"),
 }
@@ -235,6 +236,7 @@ class World:
     freeze: Freeze  # on `package`, not begun yet
     owner_token: ApiToken
     trainer_token: ApiToken
+    member: User  # the trainer: a member is named by their user id (/members/<member_id>/)
     balance_token: str  # the live balance link of `client`
     replaced_balance_token: str  # the link `client` had before: replaced, so dead
     revoked_balance_token: str  # client_b's link, revoked
@@ -307,6 +309,7 @@ class World:
             "api:freeze_create": {"starts_on": "2030-01-01", "ends_on": "2030-01-05"},
             "api:session_patch": {"status": "cancelled"},
             "api:session_create": {"client_id": self.client.pk},
+            "api:member_patch": {"role": "trainer"},
             "api:member_create": {
                 "email": "new-member@example.com",
                 "password": "another-horse-77",
@@ -385,6 +388,7 @@ def build_world(owner, trainer) -> World:
         freeze=freeze,
         owner_token=ApiToken.objects.get(user=owner.user),
         trainer_token=ApiToken.objects.get(user=trainer.user),
+        member=trainer.user,
         balance_token=live_balance,
         replaced_balance_token=replaced_balance,
         revoked_balance_token=revoked_balance,
@@ -474,6 +478,8 @@ def test_the_walk_sees_the_routes_we_know_about():
     assert ("GET", "/api/packages/{int:package_id}/history") in api_ops
     assert ("DELETE", "/api/sessions/{int:session_id}") in api_ops
     assert ("POST", "/api/packages/{int:package_id}/transfer") in api_ops
+    assert ("PATCH", "/api/members/{int:member_id}") in api_ops
+    assert "studios:member-edit" in pages
 
 
 # Pages ------------------------------------------------------------------------------------------

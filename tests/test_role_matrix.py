@@ -43,6 +43,8 @@ OWNER_ONLY_PAGES = [
     ("packages:type-delete", "POST", {"pk": "package_type"}, ""),
     ("studios:members", "GET", {}, ""),
     ("studios:members", "POST", {}, ""),
+    ("studios:member-edit", "GET", {"member_id": "member"}, ""),
+    ("studios:member-edit", "POST", {"member_id": "member"}, ""),
     ("analytics:dashboard", "GET", {}, ""),
     ("analytics:dashboard", "GET", {}, "?range=this-year"),
     ("analytics:dashboard", "GET", {}, "?export=revenue_by_type&range=all"),
@@ -58,6 +60,8 @@ OWNER_ONLY_API = [
     ("PUT", "api:type_update", {"type_id": "package_type"}),
     ("DELETE", "api:type_delete", {"type_id": "package_type"}),
     ("POST", "api:member_create", {}),
+    ("GET", "api:member_list", {}),
+    ("PATCH", "api:member_patch", {"member_id": "member"}),
     ("GET", "api:package_analytics", {}),
     ("GET", "api:expired_packages", {}),
 ]

@@ -1,9 +1,13 @@
-"""Decorators that guard page views: signed in with a studio, and owner-only actions."""
+"""Decorators that guard page views (signed in with a studio, owner-only actions), and the
+look-up of a studio's member by id."""
 
 from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404
+
+from punchcard.studios.models import Membership, User
 
 
 def studio_required(view):
@@ -30,3 +34,15 @@ def owner_required(view):
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def access_member_by_id(studio, member_id: int) -> Membership:
+    """The studio's member whose user id is member_id; Http404 for anyone else's or nobody's.
+
+    Looked up by the user's own id (not membership.user_id): an id past the database's integers
+    then finds nobody, where the foreign key's lookup would fail on SQLite.
+    """
+    user = get_object_or_404(
+        User.objects.filter(membership__studio=studio).select_related("membership"), pk=member_id
+    )
+    return user.membership

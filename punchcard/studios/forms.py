@@ -1,5 +1,5 @@
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 
 from punchcard.studios.models import Membership, Studio, User
 
@@ -50,6 +50,54 @@ class MemberForm(forms.Form):
     role = forms.ChoiceField(
         label="Role", choices=Membership.Role.choices, initial=Membership.Role.TRAINER
     )
+
+
+class MemberUpdateForm(forms.Form):
+    """An owner's change to one member. A field left empty stays as it is, so the list's
+    one-button forms (change role; deactivate or reactivate) each send only their own."""
+
+    role = forms.TypedChoiceField(
+        label="Role",
+        choices=[("", "Keep as it is"), *Membership.Role.choices],
+        empty_value=None,
+        required=False,
+    )
+    is_active = forms.TypedChoiceField(
+        label="Access",
+        choices=[
+            ("", "Keep as it is"),
+            ("true", "Active: can sign in"),
+            ("false", "Deactivated: cannot sign in"),
+        ],
+        coerce=lambda value: value == "true",
+        empty_value=None,
+        required=False,
+    )
+
+
+class MemberPasswordChangeForm(PasswordChangeForm):
+    """Django's form (current password, new one twice), worded as the app's other forms."""
+
+    error_messages = {
+        **PasswordChangeForm.error_messages,
+        "password_incorrect": "Your current password is not right. Check it and try again.",
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["old_password"].label = "Current password"
+        self.fields["new_password1"].label = "New password"
+        self.fields[
+            "new_password1"
+        ].help_text = (
+            "At least 8 characters, not all numbers, not a common password, not like your email."
+        )
+        self.fields["new_password2"].label = "New password again"
+        self.fields["new_password2"].help_text = ""
+
+    def validate_password_for_user(self, user, password_field_name="new_password1"):
+        # Django puts a weak password's error under the repeat; it belongs to the one typed first.
+        super().validate_password_for_user(user, "new_password1")
 
 
 class StudioSettingsForm(forms.ModelForm):

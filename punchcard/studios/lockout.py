@@ -4,7 +4,8 @@ from django.shortcuts import render
 
 LOCKOUT_MESSAGE = (
     "Too many failed sign-in attempts for this email. For your security, sign-in is paused for "
-    "15 minutes. Try again later, or ask your studio owner to reset your password."
+    "15 minutes. Try again later. If your account was deactivated, your studio owner can "
+    "reactivate it; once signed in, you can change your password in Settings."
 )
 
 

@@ -27,6 +27,9 @@ class User(AbstractUser):
 
     username = None
     email = models.EmailField("email address", unique=True)
+    # Raised when a member is deactivated: the sign-in sessions they had must stay ended when an
+    # owner reactivates them (is_active alone would let an old session cookie work again).
+    session_epoch = models.PositiveIntegerField(default=0)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS = []
@@ -34,6 +37,19 @@ class User(AbstractUser):
 
     def __str__(self):
         return self.email
+
+    # A session keeps the hash it was signed in with and ends when the user's hash changes: with
+    # a new password (Django's own rule) and, through the epoch, with a deactivation. Epoch 0
+    # keeps Django's hash, so the sessions of members never deactivated are not touched.
+    def get_session_auth_hash(self):
+        return self._with_epoch(super().get_session_auth_hash())
+
+    def get_session_auth_fallback_hash(self):
+        for value in super().get_session_auth_fallback_hash():
+            yield self._with_epoch(value)
+
+    def _with_epoch(self, value: str) -> str:
+        return f"{value}.{self.session_epoch}" if self.session_epoch else value
 
 
 TIMEZONE_CHOICES = sorted((tz, tz) for tz in zoneinfo.available_timezones())

@@ -11,5 +11,7 @@ urlpatterns = [
     path("settings/", views.settings_page, name="settings"),
     path("settings/tokens/", views.token_create, name="token-create"),
     path("settings/tokens/<int:token_id>/revoke/", views.token_revoke, name="token-revoke"),
+    path("settings/password/", views.MemberPasswordChangeView.as_view(), name="password-change"),
     path("members/", views.members, name="members"),
+    path("members/<int:member_id>/", views.member_edit, name="member-edit"),
 ]

@@ -1,17 +1,22 @@
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
-from django.contrib.auth.views import LoginView
+from django.contrib.auth import login, update_session_auth_hash
+from django.contrib.auth.views import LoginView, PasswordChangeView
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse, reverse_lazy
+from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from punchcard.core.forms import add_service_errors
 from punchcard.studios import services
-from punchcard.studios.access import owner_required, studio_required
+from punchcard.studios.access import access_member_by_id, owner_required, studio_required
 from punchcard.studios.forms import (
     MemberForm,
+    MemberPasswordChangeForm,
+    MemberUpdateForm,
     SignInForm,
     SignUpForm,
     StudioSettingsForm,
@@ -113,4 +118,75 @@ def members(request: HttpRequest) -> HttpResponse:
         .select_related("user")
         .order_by("role", "user__email")
     )
-    return render(request, "studios/members.html", {"form": form, "team": team})
+    return render(
+        request,
+        "studios/members.html",
+        {"form": form, "team": team, "roles": Membership.Role.choices},
+    )
+
+
+@owner_required
+def member_edit(request: HttpRequest, member_id: int) -> HttpResponse:
+    """Change one member's role or access: its own page, and what the list's row forms post to
+    (htmx gets the row back in place; without JavaScript the list comes back)."""
+    member = access_member_by_id(request.studio, member_id)
+    form = MemberUpdateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            member = services.member_update(membership=member, **form.cleaned_data)
+        except services.LastOwnerError as exc:
+            form.add_error(None, str(exc))
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            return _after_member_update(request, member)
+    if request.htmx:
+        problems = [message for errors in form.errors.values() for message in errors]
+        return _member_row(request, member, error=" ".join(problems))
+    if request.method == "GET":
+        active = "true" if member.user.is_active else "false"
+        form = MemberUpdateForm(initial={"role": member.role, "is_active": active})
+    return render(request, "studios/member_edit.html", {"form": form, "member": member})
+
+
+def _member_state(member: Membership) -> str:
+    if not member.user.is_active:
+        return f"{member.user.email} is deactivated: their sign-ins and API tokens have ended."
+    return f"{member.user.email} is an active {member.get_role_display().lower()}."
+
+
+def _member_row(request: HttpRequest, member: Membership, **extra) -> HttpResponse:
+    context = {"m": member, "roles": Membership.Role.choices, **extra}
+    return render(request, "studios/members.html#member", context)
+
+
+def _after_member_update(request: HttpRequest, member: Membership) -> HttpResponse:
+    if member.user_id == request.user.pk and not (member.user.is_active and member.is_owner):
+        # The owner took themselves off the members page (or out of their own sessions).
+        messages.success(request, _member_state(member))
+        target = reverse("studios:settings")
+        return HttpResponseClientRedirect(target) if request.htmx else redirect(target)
+    if request.htmx:
+        return _member_row(request, member, note=_member_state(member))
+    messages.success(request, _member_state(member))
+    return redirect("studios:members")
+
+
+@method_decorator(studio_required, name="dispatch")
+class MemberPasswordChangeView(PasswordChangeView):
+    """Any signed-in member changes their own password. Their other sign-in sessions and API
+    tokens end (services.password_set); this browser stays signed in."""
+
+    template_name = "studios/password_change.html"
+    form_class = MemberPasswordChangeForm
+    success_url = reverse_lazy("studios:settings")
+
+    def form_valid(self, form):
+        services.password_set(user=form.user, new_password=form.cleaned_data["new_password1"])
+        update_session_auth_hash(self.request, form.user)
+        messages.success(
+            self.request,
+            "Password changed. Your other sign-ins and API tokens have ended; "
+            "this browser stays signed in.",
+        )
+        return HttpResponseRedirect(self.get_success_url())
