@@ -351,4 +351,5 @@ def test_eight_loggers_and_two_primary_switchers_lose_no_session(live_server):
     names = ("log_on_p", "log_on_p", "log_on_p", "log_on_p", "make_primary")
     _race(world, names)
     _check(world, ("log_on_p", "make_primary"))
-    assert sum(1 for a in world.answers if a[0] == "log_on_p" and a[1] == 201) > 20
+    # Bounded by time, so a loaded machine logs fewer: some must have raced the switches.
+    assert sum(1 for a in world.answers if a[0] == "log_on_p" and a[1] == 201) >= 4

@@ -144,15 +144,10 @@ def type_delete(request, type_id: int):
 def package_list(request, filters: Query[PackageFiltersIn], paging: Query[PageIn]):
     today = request.studio.today()
     start = (paging.page - 1) * paging.page_size
-    rows, count = selectors.package_page(
-        studio=request.studio,
-        filters=_filters(filters),
-        today=today,
-        start=start,
-        stop=start + paging.page_size,
-    )
+    shown = {"studio": request.studio, "filters": _filters(filters), "today": today}
+    rows = selectors.package_page(**shown, start=start, stop=start + paging.page_size)
     items = [package_json(p, studio=request.studio, today=today) for p in rows]
-    return rendered({"items": items, "count": count})
+    return rendered({"items": items, "count": selectors.package_count(**shown)})
 
 
 # The 200 is declared only below, as text/csv: in `response` it would also be listed as JSON.

@@ -30,8 +30,8 @@ CSV_COLUMNS = [
 
 
 def client_name(package: Package) -> str:
-    # A page of the package list carries the name as a column (selectors.PageQuerySet).
-    return package.__dict__.get("client_name") or package.client.name
+    # A page of the package list carries the name as a column (selectors.package_page).
+    return getattr(package, "client_name", None) or package.client.name
 
 
 def package_dict(package: Package, *, studio: Studio, today: date) -> dict:

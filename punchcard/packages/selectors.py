@@ -1,8 +1,7 @@
 """Reads of packages that span relations: the filtered list, a client's packages, the history."""
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
 
 from django.db.models import (
     BigIntegerField,
@@ -21,9 +20,7 @@ from django.db.models.functions import Cast, Coalesce
 
 from punchcard.clients.models import Client
 from punchcard.core import money
-from punchcard.core.compiled import CompiledQuery
-from punchcard.core.expressions import RowCount
-from punchcard.packages.models import Package, PackageQuerySet, PackageType, Transfer
+from punchcard.packages.models import Package, PackageType, Transfer
 from punchcard.studios import tallies
 from punchcard.studios.models import Studio
 
@@ -61,106 +58,11 @@ def _order(sort: str) -> list:
     return order
 
 
-# What a status's count repeats so that it may read an index of its own. Expired: the same rows
-# as sessions_remaining > 0, but only this spelling matches package_open_expiry, which holds just
-# the packages with sessions left (the count went 3.1 -> 1.4 ms on SQLite, 2.9 -> 2.4 on
-# PostgreSQL). The page's query keeps the other spelling on purpose: given that index, SQLite read
-# the page from it and sorted 11,750 rows (1 -> 11 ms).
-COUNT_ALSO = {"expired": Q(sessions_remaining__gte=1)}
-
-
-class PageQuerySet(PackageQuerySet):
-    """A list whose slices (the page the API and the pages ask for) find the page's ids first.
-
-    `OFFSET 24950 LIMIT 50` over whole rows joined to their clients reads and joins every row it
-    skips; the ids alone come from an index. So a slice becomes
-    `WHERE id IN (SELECT id … ORDER BY … LIMIT 50 OFFSET 24950) ORDER BY …`: still one query,
-    the same rows in the same order, and only the 50 shown are read and joined. A page's packages
-    carry `client_name`; the whole list (CSV export) has its clients loaded instead. Fields
-    deferred on the list stay deferred on its pages.
-    """
-
-    # (studio id, the WHERE it was marked with): set by package_list on the unfiltered live list.
-    _tally_of = None
-    # A condition only the list's count adds (set by package_list): see COUNT_ALSO.
-    _count_also = None
-
-    def _clone(self):
-        clone = super()._clone()
-        clone._tally_of = self._tally_of
-        clone._count_also = self._count_also
-        return clone
-
-    def _counted(self) -> QuerySet:
-        counted = self.order_by()
-        return counted if self._count_also is None else counted.filter(self._count_also)
-
-    def count(self) -> int:
-        """The studio's stored live-package count when this is still its unfiltered live list.
-
-        Any filter added since package_list (the WHERE no longer equal) counts the rows instead,
-        as does a studio without a tally.
-        """
-        if self._uses_tally():
-            stored = tallies.live_packages(self._tally_of[0])
-            if stored is not None:
-                return stored
-        return super(PageQuerySet, self._counted()).count()
-
-    def _uses_tally(self) -> bool:
-        return (
-            self._tally_of is not None
-            and self._result_cache is None
-            and not self.query.is_sliced
-            and self.query.where == self._tally_of[1]
-        )
-
-    def page_with_count(self, start: int, stop: int) -> QuerySet:
-        """The rows [start:stop], each with count() of the whole list as `list_count`.
-
-        The count rides on the page as a scalar subquery (computed once, not per row): one round
-        trip fewer on every page. NULL when the studio has no tally to read, and no row to carry
-        it when the page is past the end: ask count() then.
-        """
-        if self._uses_tally():
-            # The stored count (see count()); NULL when the studio has no tally row.
-            total = tallies.live_packages_column(self._tally_of[0])
-        else:
-            total = self._counted().annotate(n=RowCount()).values("n")
-        return self[start:stop].annotate(list_count=Subquery(total))
-
-    def __getitem__(self, k):
-        if (
-            not isinstance(k, slice)
-            or k.step is not None
-            or self._result_cache is not None
-            or self.query.is_sliced
-        ):
-            return super().__getitem__(k)
-        ids = self.values("pk")
-        if any(getattr(o.expression, "name", "") == "client__name" for o in self.query.order_by):
-            # Always true (a package's client is in its studio), but it lets the planner walk the
-            # studio's clients in name order on the index client_studio_name and stop after a
-            # page, instead of joining and sorting every package (SQLite 23 -> 1 ms, PostgreSQL
-            # 18 -> 0.5 ms). Only here: in the list's count it would only add a join.
-            ids = ids.filter(client__studio=F("studio"))
-        ids = QuerySet.__getitem__(ids, k)
-        # The client's name as a column rather than a Client built per row: a page needs nothing
-        # else of it, and 50 model instances were a fifth of a list request's Python.
-        page = (
-            Package.objects.filter(pk__in=ids)
-            .annotate(client_name=F("client__name"))
-            .order_by(*self.query.order_by)
-        )
-        deferred, is_defer = self.query.deferred_loading
-        return page.defer(*deferred) if deferred and is_defer else page
-
-
 def package_list(*, studio: Studio, filters: PackageFilters, today: date) -> QuerySet:
-    packages = PageQuerySet(Package).for_studio(studio).select_related("client")
+    """The studio's packages as the list's filters and sort ask (the CSV export reads it whole)."""
+    packages = Package.objects.for_studio(studio).select_related("client")
     if filters.status:
         packages = packages.with_status(filters.status, today)
-        packages._count_also = COUNT_ALSO.get(filters.status)
     elif not filters.include_deleted:
         packages = packages.live()
     if filters.client_id is not None:
@@ -169,64 +71,68 @@ def package_list(*, studio: Studio, filters: PackageFilters, today: date) -> Que
         packages = packages.filter(is_active=filters.is_active)
     if q := filters.q.strip():
         packages = packages.filter(Q(name__icontains=q) | Q(client__name__icontains=q))
-    if filters == PackageFilters(sort=filters.sort):
-        # The whole live list: its count is stored (studios.tallies), not counted per page.
-        packages._tally_of = (studio.pk, packages.query.where)
     return packages.order_by(*_order(filters.sort))
 
 
-# What a compiled page's placeholders are built with: values no row or page has.
-_PAGE_PLACEHOLDERS = {"studio_id": -7, "offset": 1_000_000_007, "limit": 999_983}
-_CLIENT_PLACEHOLDER = -8
-
-
-@lru_cache(maxsize=256)
-def _compiled_page(filters: PackageFilters, today: date, unshown: tuple) -> CompiledQuery:
-    """The page-and-count query of one kind of list, written once (core.compiled).
-
-    Only the studio, the client and the page's bounds change from call to call; everything else
-    (sort, status, flags, the day a status is judged on) picks the statement, so a value derived
-    from them, such as the day's date, is never frozen into a statement it does not belong to.
-    """
-
-    def build(studio_id, offset, limit, client_id=None):
-        packages = package_list(
-            studio=Studio(pk=studio_id),
-            filters=replace(filters, client_id=client_id),
-            today=today,
-        )
-        return packages.defer(*unshown).page_with_count(offset, offset + limit)
-
-    placeholders = dict(_PAGE_PLACEHOLDERS)
-    if filters.client_id is not None:
-        placeholders["client_id"] = _CLIENT_PLACEHOLDER
-    return CompiledQuery(build, **placeholders)
+def package_count(*, studio: Studio, filters: PackageFilters, today: date) -> int:
+    """How many packages the list holds: the studio's stored live-package count when no filter
+    narrows the list (counting 50,000 index entries on every page was the one part of the list
+    that grew with the studio), COUNT(*) otherwise."""
+    if filters == PackageFilters(sort=filters.sort):
+        stored = tallies.live_packages(studio.pk)
+        if stored is not None:
+            return stored
+    counted = package_list(studio=studio, filters=filters, today=today).order_by()
+    if filters.status == "expired":
+        # The same rows (an expired package in the list has sessions left), spelled as the
+        # condition of the index package_open_expiry, which holds only those: it is counted
+        # from that index. The page keeps the other spelling (see with_status).
+        counted = counted.filter(sessions_remaining__gte=1)
+    return counted.count()
 
 
 def package_page(
     *, studio: Studio, filters: PackageFilters, today: date, start: int, stop: int, unshown=()
-) -> tuple[list[Package], int]:
-    """Rows [start:stop] of package_list (their `unshown` columns deferred) and its count.
+) -> list[Package]:
+    """Rows [start:stop] of package_list, each with its client's name as `client_name`, and
+    their `unshown` columns deferred.
 
-    PageQuerySet.page_with_count, by a statement compiled once per kind of list: building and
-    compiling the queryset was a third of a list request's Python. A search (`q`) becomes a
-    LIKE pattern, not a plain parameter, so it goes the ORM's way. A page past the end counts
-    on its own.
+    The page's ids are found first: `OFFSET 24950 LIMIT 50` over whole rows joined to their
+    clients reads and joins every row it skips, where the ids alone come from an index. Still
+    one query: `WHERE id IN (SELECT id ... LIMIT 50 OFFSET 24950) ORDER BY ...`.
     """
-    if filters.q.strip():
-        packages = package_list(studio=studio, filters=filters, today=today)
-        rows = list(packages.defer(*unshown).page_with_count(start, stop))
-    else:
-        client_id = filters.client_id
-        shape = replace(filters, client_id=None if client_id is None else _CLIENT_PLACEHOLDER)
-        values = {} if client_id is None else {"client_id": client_id}
-        rows = _compiled_page(shape, today, tuple(unshown)).all(
-            studio_id=studio.pk, offset=start, limit=stop - start, **values
+    ids = package_list(studio=studio, filters=filters, today=today).values("pk")
+    if filters.sort.lstrip("-") == "client":
+        # Always true (a package's client is in its studio), but it lets the planner walk the
+        # studio's clients in name order on the index client_studio_name and stop after a page,
+        # instead of joining and sorting every package.
+        ids = ids.filter(client__studio=F("studio"))
+    page = (
+        Package.objects.filter(pk__in=ids[start:stop])
+        .annotate(client_name=F("client__name"))
+        .order_by(*_order(filters.sort))
+    )
+    return list(page.defer(*unshown) if unshown else page)
+
+
+class PackagePages:
+    """The list as a Paginator reads it: count() is package_count, a slice is package_page."""
+
+    def __init__(self, *, studio: Studio, filters: PackageFilters, today: date, unshown=()):
+        self.studio, self.filters, self.today, self.unshown = studio, filters, today, unshown
+
+    def count(self) -> int:
+        return package_count(studio=self.studio, filters=self.filters, today=self.today)
+
+    def __getitem__(self, bounds: slice) -> list[Package]:
+        return package_page(
+            studio=self.studio,
+            filters=self.filters,
+            today=self.today,
+            start=bounds.start,
+            stop=bounds.stop,
+            unshown=self.unshown,
         )
-    count = rows[0].list_count if rows else None
-    if count is None:
-        count = package_list(studio=studio, filters=filters, today=today).count()
-    return rows, count
 
 
 def client_packages(*, client: Client, today=None) -> list[tuple[Package, str]]:

@@ -168,17 +168,34 @@ def _lock(
     a session or a transfer takes on the rows it references.
     """
     while True:
-        holder = Package.objects.values_list("client_id", flat=True).get(pk=package_id)
-        clients = {holder} | ({to_client.pk} if to_client is not None else set())
-        list(Client.objects.select_for_update(no_key=True).filter(pk__in=clients).order_by("pk"))
-        rows = Q(pk=package_id)
-        if primaries:
-            rows |= Q(client_id=holder, is_primary=True, deleted_at__isnull=True)
-        locked = list(Package.objects.select_for_update(no_key=True).filter(rows).order_by("pk"))
-        package = next(row for row in locked if row.pk == package_id)
-        if package.client_id == holder:
-            return package, [row for row in locked if row.pk != package_id]
-        # It changed hands between the read and the lock: lock its new holder instead.
+        try:
+            # A savepoint: if the package changed hands between the read of its holder and its
+            # lock, rolling back to it lets go of the old holder's lock and the package's (both
+            # databases release a savepoint's row locks), so the next try takes them in order.
+            with transaction.atomic():
+                holder = Package.objects.values_list("client_id", flat=True).get(pk=package_id)
+                clients = {holder} | ({to_client.pk} if to_client is not None else set())
+                list(
+                    Client.objects.select_for_update(no_key=True)
+                    .filter(pk__in=clients)
+                    .order_by("pk")
+                )
+                rows = Q(pk=package_id)
+                if primaries:
+                    rows |= Q(client_id=holder, is_primary=True, deleted_at__isnull=True)
+                locked = list(
+                    Package.objects.select_for_update(no_key=True).filter(rows).order_by("pk")
+                )
+                package = next(row for row in locked if row.pk == package_id)
+                if package.client_id != holder:
+                    raise _ChangedHands
+                return package, [row for row in locked if row.pk != package_id]
+        except _ChangedHands:
+            continue
+
+
+class _ChangedHands(Exception):
+    """The package moved to another client while _lock waited for its holder's lock."""
 
 
 def _lock_primaries_of(client: Client) -> list[Package]:

@@ -5,7 +5,6 @@ by the request's HX-Target.
 """
 
 from datetime import date
-from functools import partial
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -171,32 +170,6 @@ def _list_filters(request: HttpRequest):
     return filters, form, client, ignored
 
 
-class ListPaginator(Paginator):
-    """Reads a page and the list's count by one query (`read(start=, stop=)`, such as
-    selectors.package_page): one database round trip fewer per page. A page past the end, or of
-    an empty list, goes Django's way over the list `whole()` builds: count first, then the last
-    page. Only then is the list's queryset built (0.14 ms every page otherwise)."""
-
-    def __init__(self, per_page, *, read, whole):
-        super().__init__(None, per_page)
-        self.read, self.whole = read, whole
-
-    def get_page(self, number):
-        try:
-            number = int(number)
-        except (TypeError, ValueError):
-            number = 1  # as Django's Paginator: no number or not a whole one is the first page
-        # Past 2**62 rows (as _int's bound) the offset would overflow SQL's 64-bit integers.
-        if 0 < number < 2**62 // self.per_page:
-            start = (number - 1) * self.per_page
-            rows, count = self.read(start=start, stop=start + self.per_page)
-            self.__dict__["count"] = count  # Paginator.count is a cached_property
-            if rows:
-                return self._get_page(rows, number, self)
-        self.object_list = self.whole()
-        return super().get_page(number)
-
-
 def _query(params: QueryDict, *, keep_page: bool = False, **changes) -> str:
     """The current query string with some keys changed (None drops one); keeps the filters.
 
@@ -239,19 +212,10 @@ def _sort_columns(path: str, params: QueryDict, sort: str) -> dict:
 def package_list(request: HttpRequest) -> HttpResponse:
     studio, today = request.studio, request.studio.today()
     filters, form, client, ignored = _list_filters(request)
-    page = ListPaginator(
-        PAGE_SIZE,
-        read=partial(
-            selectors.package_page,
-            studio=studio,
-            filters=filters,
-            today=today,
-            unshown=LIST_UNSHOWN,
-        ),
-        whole=lambda: selectors.package_list(studio=studio, filters=filters, today=today).defer(
-            *LIST_UNSHOWN
-        ),
-    ).get_page(request.GET.get("page"))
+    pages = selectors.PackagePages(
+        studio=studio, filters=filters, today=today, unshown=LIST_UNSHOWN
+    )
+    page = Paginator(pages, PAGE_SIZE).get_page(request.GET.get("page"))
     filtered = any(
         [
             filters.client_id,
@@ -483,7 +447,7 @@ def _package_forecast(studio, package: Package, today: date, frozen_now=None):
     """
     if package.status_on(today) != Package.Status.ACTIVE:
         return None
-    if "recent_sessions" in package.__dict__:  # counted by the package's own query
+    if hasattr(package, "recent_sessions"):  # counted by the package's own query
         counts = {package.client_id: package.recent_sessions}
     else:
         counts = training_selectors.recent_session_counts(

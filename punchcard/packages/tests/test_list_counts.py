@@ -1,4 +1,4 @@
-"""The list's count of expired packages reads an index of its own (selectors.COUNT_ALSO)."""
+"""The list's count of expired packages reads an index of its own (selectors.package_count)."""
 
 from dataclasses import replace
 from datetime import date, timedelta
@@ -16,9 +16,15 @@ pytestmark = pytest.mark.django_db
 DAY = date(2026, 11, 24)
 
 
+EXPIRED = selectors.PackageFilters(status="expired")
+
+
 def _expired_list(studio):
-    filters = selectors.PackageFilters(status="expired")
-    return selectors.package_list(studio=studio, filters=filters, today=studio.today())
+    return selectors.package_list(studio=studio, filters=EXPIRED, today=studio.today())
+
+
+def _expired_count(studio):
+    return selectors.package_count(studio=studio, filters=EXPIRED, today=studio.today())
 
 
 def test_the_expired_count_is_the_number_of_expired_packages(studio, outsider):
@@ -34,12 +40,11 @@ def test_the_expired_count_is_the_number_of_expired_packages(studio, outsider):
     PackageFactory(studio=studio, expiry_date=past, deleted_at=studio.created_at)
     PackageFactory(studio=outsider.studio, expiry_date=past)
     packages = _expired_list(studio)
-    assert packages.count() == len(expired) == 3
-    filters = selectors.PackageFilters(status="expired")
-    for q in ("", "Standard"):  # the compiled page, and a search's page the ORM's way
-        rows, count = selectors.package_page(
-            studio=studio, filters=replace(filters, q=q), today=today, start=0, stop=2
-        )
+    assert _expired_count(studio) == len(expired) == 3
+    for q in ("", "Standard"):
+        filters = replace(EXPIRED, q=q)
+        rows = selectors.package_page(studio=studio, filters=filters, today=today, start=0, stop=2)
+        count = selectors.package_count(studio=studio, filters=filters, today=today)
         assert count == 3 and len(rows) == 2
     assert {p.pk for p in packages} == {p.pk for p in expired}
 
@@ -51,7 +56,7 @@ def test_the_expired_count_can_read_its_index_alone(studio):
     # the table and the other indexes (dropped inside the test's transaction, so rolled back).
     PackageFactory(studio=studio, expiry_date=studio.today() - timedelta(days=3))
     with CaptureQueriesContext(connection) as queries:
-        _expired_list(studio).count()
+        _expired_count(studio)
     [sql] = [q["sql"] for q in queries.captured_queries if "COUNT(*)" in q["sql"]]
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
@@ -109,7 +114,7 @@ def test_status_lists_and_deep_pages_walk_the_newest_first_index_alone(studio):
         for status in ("expired", "active", "inactive", "completed", None):
             packages = Package.objects.for_studio(studio)
             packages = packages.live() if status is None else packages.with_status(status, DAY)
-            # The ids of a page, as selectors.PageQuerySet finds them first.
+            # The ids of a page, as selectors.package_page finds them first.
             ids = packages.order_by(*selectors._order("-created_at")).values("pk")[24950:25000]
             sql, params = ids.query.sql_with_params()
             if connection.vendor == "sqlite":
