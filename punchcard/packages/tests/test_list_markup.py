@@ -6,8 +6,6 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import time_machine
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -189,7 +187,7 @@ def test_list_page_links_each_row_and_sorts_by_words(owner):
     assert f'href="{reverse("analytics:dashboard")}"' in html  # base.html's menu, for the owner
 
 
-# The page and its count by one query (views.ListPaginator) ---------------------------------------
+# Pages and the count (Django's Paginator over selectors.PackagePages) ---------------------------
 
 
 def page_of(owner, **query):
@@ -220,11 +218,3 @@ def test_list_count_rides_on_the_page_with_and_without_a_tally(owner):
     assert page_of(owner, active="no")[0].paginator.count == 3
     assert page_of(owner, include_deleted="on")[0].paginator.count == 34
     assert "No package matches" in page_of(owner, q="nothing like it")[1]
-
-
-def test_list_count_and_rows_come_by_one_query(owner):
-    PackageFactory.create_batch(30, studio=owner.studio, is_active=False)
-    with CaptureQueriesContext(connection) as captured:
-        owner.web.get(reverse("packages:list"), {"active": "no"})
-    reads = [q["sql"] for q in captured.captured_queries if "packages_package" in q["sql"]]
-    assert len(reads) == 1 and "COUNT(*)" in reads[0]
