@@ -3,18 +3,6 @@
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 
-from punchcard.core.compiled import CompiledQuery
-
-# Run on every signed-in page: its join is written once (see CompiledQuery).
-_USER = CompiledQuery(
-    lambda user_id: (
-        get_user_model()
-        ._default_manager.select_related("membership__studio")
-        .filter(pk=user_id)[:1]
-    ),
-    user_id=-1,
-)
-
 
 class StudioUserBackend(ModelBackend):
     """Loads a signed-in user together with their membership and studio.
@@ -25,7 +13,8 @@ class StudioUserBackend(ModelBackend):
 
     def get_user(self, user_id):
         try:
-            user = _USER.first(user_id=int(user_id))
+            users = get_user_model()._default_manager.select_related("membership__studio")
+            user = users.filter(pk=int(user_id)).first()
         except (TypeError, ValueError):
             return None  # not an id this backend wrote: nobody is signed in
         return user if user is not None and self.user_can_authenticate(user) else None

@@ -6,7 +6,6 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from punchcard.core.compiled import CompiledQuery
 from punchcard.studios import tallies
 from punchcard.studios.models import ApiToken, Membership, Studio, User, hash_token
 
@@ -204,20 +203,14 @@ def token_revoke(*, user: User, token_id: int) -> None:
     )
 
 
-# Asked on every API call: its three-table join is written once (see CompiledQuery).
-_LIVE_TOKEN = CompiledQuery(
-    lambda key_hash: (
-        ApiToken.objects.live()
-        .select_related("user__membership__studio")
-        .filter(key_hash=key_hash, user__is_active=True)[:1]
-    ),
-    key_hash="\x00 no token hashes to this",
-)
-
-
 def token_authenticate(raw: str) -> Membership | None:
     """The membership behind a live bearer token, or None."""
-    token = _LIVE_TOKEN.first(key_hash=hash_token(raw))
+    token = (
+        ApiToken.objects.live()
+        .select_related("user__membership__studio")
+        .filter(key_hash=hash_token(raw), user__is_active=True)
+        .first()
+    )
     if token is None:
         return None
     membership = getattr(token.user, "membership", None)

@@ -2,7 +2,7 @@
 
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from itertools import chain, islice
 from typing import NamedTuple
 
@@ -10,7 +10,6 @@ from django.db import connection, transaction
 from django.db.models import Count, OuterRef, QuerySet, Subquery
 
 from punchcard.clients.models import Client
-from punchcard.core.compiled import CompiledRows
 from punchcard.core.dates import DateRange
 from punchcard.core.expressions import RowCount
 from punchcard.packages import forecast as pace
@@ -113,15 +112,10 @@ class PackageRow:
 SESSION_STATUS_LABELS = dict(TrainingSession.Status.choices)
 
 
-# SQL written once (core.compiled) --------------------------------------------------------------
-
-# Values no row has: where each lands among the parameters is how the SQL is reused.
-_STUDIO = 918273645
-_DAY = date(2101, 1, 1)
-_TIMES = [datetime(2101, 2, n, tzinfo=UTC) for n in (1, 2, 3, 4, 5)]
+# The dashboard's reads -------------------------------------------------------------------------
 
 
-def _sessions(studio: int) -> QuerySet:
+def _sessions(studio) -> QuerySet:
     return TrainingSession.objects.for_studio(studio).live()
 
 
@@ -129,9 +123,8 @@ SESSION_COLUMNS = ("id", "starts_at", "status", "duration_minutes", "client_id",
 
 
 def _name_of(model, key: str) -> Subquery:
-    """The name of the row `key` points to, as a scalar subquery: PostgreSQL plans a join to
-    clients and packages in ~0.2 ms a table (the session tables' three parts spent 0.6 of their
-    1 ms there), a look-up by primary key in a few µs."""
+    """The name of the row `key` points to, as a scalar subquery: a look-up by primary key per
+    shown row, where a join would be planned for every row considered."""
     return Subquery(model.objects.filter(pk=OuterRef(key)).order_by().values("name"))
 
 
@@ -147,44 +140,22 @@ def _package_values(packages: QuerySet, *extra: str) -> QuerySet:
     )
 
 
-_DASHBOARD_SESSIONS = CompiledRows(
-    # Today's, first ones first: one extra row tells whether there are more.
-    lambda studio, start, end, **_: _session_values(
-        _sessions(studio)
-        .filter(starts_at__gte=start, starts_at__lt=end)
-        .order_by("starts_at", "id")
-    )[: TODAY_ROWS + 1],
-    # Counted sessions without a package, of the last 30 days.
-    lambda studio, since, **_: _session_values(
+def _dashboard_sessions(studio, start, end, since) -> tuple[list, list, list]:
+    """Today's sessions (first ones first, one extra row telling whether there are more), the
+    counted sessions without a package of the last 30 days, and those before today (newest
+    first)."""
+    today = _sessions(studio).filter(starts_at__gte=start, starts_at__lt=end)
+    uncovered = (
         _sessions(studio)
         .filter(package__isnull=True, status__in=TrainingSession.COUNTED)
         .filter(starts_at__gte=since)
-        .order_by("-starts_at", "-id")
-    )[:DASHBOARD_ROWS],
-    # Before today, newest first.
-    lambda studio, start, **_: _session_values(
-        _sessions(studio).filter(starts_at__lt=start).order_by("-starts_at", "-id")
-    )[:DASHBOARD_ROWS],
-    studio=_STUDIO,
-    start=_TIMES[0],
-    end=_TIMES[1],
-    since=_TIMES[2],
-)
-
-_NEAR_COMPLETION = CompiledRows(
-    lambda studio, today, threshold: _package_values(
-        Package.objects.for_studio(studio)
-        .near_completion(threshold, today)
-        .order_by("sessions_remaining", "id")
-    )[:DASHBOARD_ROWS],
-    studio=_STUDIO,
-    today=_DAY,
-    threshold=_STUDIO + 1,
-)
-
-
-def _by_time(row: tuple):
-    return row[1], row[0]  # starts_at, id
+    )
+    before = _sessions(studio).filter(starts_at__lt=start)
+    return (
+        list(_session_values(today.order_by("starts_at", "id"))[: TODAY_ROWS + 1]),
+        list(_session_values(uncovered.order_by("-starts_at", "-id"))[:DASHBOARD_ROWS]),
+        list(_session_values(before.order_by("-starts_at", "-id"))[:DASHBOARD_ROWS]),
+    )
 
 
 def _session_rows(rows: list[tuple]) -> list[dict]:
@@ -211,16 +182,14 @@ def dashboard(*, studio: Studio) -> dict:
         unused = will_expire_unused(studio=studio, today=today, candidates=chain(head, candidates))
     soon = today + timedelta(days=EXPIRING_SOON_DAYS)
     start, end = day_bounds(studio, today)
-    today_sessions, uncovered, recent = _DASHBOARD_SESSIONS.parts(
-        studio=studio.pk, start=start, end=end, since=start - timedelta(days=30)
+    today_sessions, uncovered, recent = _dashboard_sessions(
+        studio, start, end, since=start - timedelta(days=30)
     )
-    # A subquery's ORDER BY need not survive UNION ALL: each part is sorted again (46 rows).
-    today_sessions.sort(key=_by_time)
-    uncovered.sort(key=_by_time, reverse=True)
-    recent.sort(key=_by_time, reverse=True)
-    near_completion = _NEAR_COMPLETION.rows(
-        studio=studio.pk, today=today, threshold=studio.low_balance_threshold
-    )
+    near_completion = _package_values(
+        Package.objects.for_studio(studio)
+        .near_completion(studio.low_balance_threshold, today)
+        .order_by("sessions_remaining", "id")
+    )[:DASHBOARD_ROWS]
     return {
         "today": today,
         "near_completion": [PackageRow(row) for row in near_completion],
@@ -315,16 +284,6 @@ def _candidates(studio: int, today, horizon, window_start, window_end) -> QueryS
     )[:FORECAST_CANDIDATES]
 
 
-_CANDIDATES = CompiledRows(
-    _candidates,
-    studio=_STUDIO,
-    today=_DAY,
-    horizon=date(2101, 1, 2),
-    window_start=_TIMES[3],
-    window_end=_TIMES[4],
-)
-
-
 @contextmanager
 def forecast_candidates(*, studio: Studio, today) -> Iterator[Iterator["Candidate"]]:
     """Usable packages expiring within the horizon, soonest first (at most FORECAST_CANDIDATES),
@@ -344,28 +303,14 @@ def forecast_candidates(*, studio: Studio, today) -> Iterator[Iterator["Candidat
     cost 6-15 ms.
     """
     window_start, window_end = pace_window(studio, today)
-    cursor = None
-    try:
-        with _read_as_consumed():
-            cursor = connection.chunked_cursor()
-            convert = _CANDIDATES.execute(
-                cursor,
-                studio=studio.pk,
-                today=today,
-                horizon=today + timedelta(days=FORECAST_HORIZON_DAYS),
-                window_start=window_start,
-                window_end=window_end,
-            )
-            yield map(Candidate, _read_in_chunks(cursor, convert))
-    finally:
-        # Closed after the transaction ends: PostgreSQL's cursor went with it, so no CLOSE is sent.
-        if cursor is not None:
-            cursor.close()
-
-
-def _read_in_chunks(cursor, convert, size: int = 2 * DASHBOARD_ROWS):
-    while rows := cursor.fetchmany(size):
-        yield from convert(rows)
+    horizon = today + timedelta(days=FORECAST_HORIZON_DAYS)
+    rows = _candidates(studio, today, horizon, window_start, window_end)
+    with _read_as_consumed():
+        chunks = rows.iterator(chunk_size=2 * DASHBOARD_ROWS)
+        try:
+            yield map(Candidate, chunks)
+        finally:
+            chunks.close()  # inside the transaction, where PostgreSQL's cursor still is
 
 
 class Candidate:
