@@ -116,8 +116,8 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers run beside a writer; IMMEDIATE makes writers queue for the lock up front
     # (with the busy timeout) instead of failing with "database is locked" on upgrade. Connections
-    # persist (CONN_MAX_AGE, as on PostgreSQL): a new one per request re-ran these pragmas and
-    # started with a cold page cache (status=expired counted 17 -> 14 ms in-process).
+    # persist (CONN_MAX_AGE, as on PostgreSQL): a new one per request would re-run these pragmas
+    # and start with a cold page cache.
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 30,

@@ -9,7 +9,7 @@ from punchcard.core.api import (
     ErrorOut,
     InSchema,
     QueryBool,
-    SafeStr,
+    StorableText,
     StrictBool,
     ValidationErrorOut,
     paginate,
@@ -23,10 +23,10 @@ WRITE = {**READ, 403: ErrorOut}
 
 
 class ClientIn(InSchema):
-    name: SafeStr = Field(..., min_length=1, max_length=200)
-    email: SafeStr = Field("", max_length=254)
-    phone: SafeStr = Field("", max_length=40)
-    notes: SafeStr = Field("", max_length=5000)
+    name: StorableText = Field(..., min_length=1, max_length=200)
+    email: StorableText = Field("", max_length=254)
+    phone: StorableText = Field("", max_length=40)
+    notes: StorableText = Field("", max_length=5000)
     is_active: StrictBool = True
 
 
@@ -47,7 +47,7 @@ class ClientList(Schema):
 
 
 class ClientFilters(Schema):
-    q: SafeStr | None = Field(None, max_length=200)
+    q: StorableText | None = Field(None, max_length=200)
     is_active: QueryBool | None = None
     page: int = Field(1, ge=1, le=1_000_000)
     page_size: int = Field(50, ge=1, le=200)

@@ -122,7 +122,7 @@ def average_cents(total_cents: int, count: int) -> int | None:
 def format_money(cents: int, currency: str = "USD", locale: str = "en_US") -> str:
     """Localised display string, e.g. "$1,200.00".
 
-    Cached: Babel parses the locale and the pattern on every call (0.1 ms), a list page shows 50
+    Cached: Babel parses the locale and the pattern on every call, a list page shows 50
     amounts, and a studio sells the same few prices over and over.
     """
     return format_currency(from_cents(cents), currency, locale=locale)

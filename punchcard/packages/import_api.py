@@ -10,7 +10,7 @@ from punchcard.core.api import (
     ErrorOut,
     InSchema,
     MoneyOut,
-    SafeStr,
+    StorableText,
     StrictBool,
     ValidationErrorOut,
 )
@@ -20,7 +20,7 @@ router = Router(tags=["imports"])
 
 
 class ImportIn(InSchema):
-    csv: SafeStr = Field(
+    csv: StorableText = Field(
         ...,
         description="The file's text: a header row naming the columns "
         f"({', '.join(imports.COLUMNS)}; only client_name is required), then one row per "

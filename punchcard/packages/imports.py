@@ -607,7 +607,7 @@ def _check(rows: list[_Row], result: ImportResult, *, studio: Studio) -> list[_P
 # Writing what was checked --------------------------------------------------------------------------
 
 
-def _write(plans: list[_Planned], *, studio: Studio, actor: User | None) -> None:
+def _write_planned(plans: list[_Planned], *, studio: Studio, actor: User | None) -> None:
     """Write the checked rows in bulk, with what the services would have written beside them.
 
     package_create saves a package and its "created" history row and moves the studio's tally;
@@ -689,5 +689,5 @@ def run_import(
     with transaction.atomic():
         plans = _check(rows, result, studio=studio)
         if result.valid:
-            _write(plans, studio=studio, actor=actor)
+            _write_planned(plans, studio=studio, actor=actor)
     return result

@@ -117,7 +117,7 @@ class Package(models.Model):
         DELETED = "deleted", "Deleted"
 
     # No index of its own: every index below starts with studio. A lone studio_id index also
-    # tempted SQLite into counting a studio's live packages through the table (9 ms, not 2).
+    # tempted SQLite into counting a studio's live packages through the table.
     studio = models.ForeignKey(
         Studio, on_delete=models.CASCADE, related_name="packages", db_index=False
     )
@@ -212,11 +212,10 @@ class Package(models.Model):
             # Live packages only (every list but the owner's include_deleted): the list's count
             # and the rows a deep page skips are read from these indexes alone, not the table.
             # The newest-first one also holds what a status filter tests, so a status list walks
-            # the index alone until it has its page: expired packages sit among older ones, and
-            # looking each row up in the table cost SQLite 0.6 ms a page (0.2 from the index).
+            # the index alone until it has its page (expired packages sit among older ones).
             # And deleted_at, always NULL here: SQLite does not count a partial index's condition
-            # as a column it holds, and without it stepped to the table's row for every entry a
-            # deep page skipped (page 500: 0.78 -> 0.45 ms).
+            # as a column it holds, and without it steps to the table's row for every entry a
+            # deep page skips.
             models.Index(
                 fields=[
                     "studio",
@@ -245,7 +244,7 @@ class Package(models.Model):
                 condition=Q(deleted_at__isnull=True),
                 name="package_live_client",
             ),
-            # The list's count of expired packages (selectors.COUNT_ALSO): live ones with sessions
+            # The list's count of expired packages (selectors.package_count): live ones with sessions
             # left only, so the count skips the used-up ones that expired too.
             models.Index(
                 fields=["studio", "expiry_date", "sessions_remaining"],
@@ -253,7 +252,7 @@ class Package(models.Model):
                 name="package_open_expiry",
             ),
             # Analytics: every column its grouped pass reads, so it is index-only on both databases,
-            # already in GROUP BY order (type, name), so SQLite needs no sort (53 -> 21 ms).
+            # already in GROUP BY order (type, name), so SQLite needs no sort.
             models.Index(
                 fields=[
                     "studio",

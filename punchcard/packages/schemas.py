@@ -9,7 +9,7 @@ from punchcard.core.api import (
     MoneyIn,
     MoneyOut,
     QueryBool,
-    SafeStr,
+    StorableText,
     StrictBool,
     StrictInt,
 )
@@ -21,8 +21,8 @@ StatusName = Literal[tuple(STATUSES)]
 
 
 class PackageTypeIn(InSchema):
-    name: SafeStr = Field(..., min_length=1, max_length=120)
-    description: SafeStr = Field("", max_length=2000)
+    name: StorableText = Field(..., min_length=1, max_length=120)
+    description: StorableText = Field("", max_length=2000)
     total_sessions: StrictInt = Field(..., ge=1, le=10_000)
     total_value: MoneyIn
     validity_days: StrictInt | None = Field(None, ge=1, le=3650)
@@ -54,8 +54,8 @@ class PackageTypeList(Schema):
 class PackageIn(InSchema):
     client_id: StrictInt = Field(..., ge=1, le=2**62)
     package_type_id: StrictInt | None = Field(None, ge=1, le=2**62)
-    name: SafeStr | None = Field(None, min_length=1, max_length=120)
-    description: SafeStr = Field("", max_length=2000)
+    name: StorableText | None = Field(None, min_length=1, max_length=120)
+    description: StorableText = Field("", max_length=2000)
     total_value: MoneyIn | None = None
     total_sessions: StrictInt | None = Field(None, ge=1, le=10_000)
     is_active: StrictBool = True
@@ -82,8 +82,8 @@ def _optional(**constraints):
 class PackagePatch(InSchema):
     client_id: StrictInt | None = Field(None, ge=1, le=2**62)
     package_type_id: StrictInt | None = Field(None, ge=1, le=2**62)
-    name: SafeStr = _optional(min_length=1, max_length=120)
-    description: SafeStr | None = Field(None, max_length=2000)
+    name: StorableText = _optional(min_length=1, max_length=120)
+    description: StorableText | None = Field(None, max_length=2000)
     total_value: MoneyIn = _optional()
     total_sessions: StrictInt = _optional(ge=1, le=10_000)
     is_active: StrictBool = _optional()
@@ -142,14 +142,14 @@ class PackageFiltersIn(Schema):
     client_id: int | None = Field(None, ge=1, le=2**62)
     is_active: QueryBool | None = None
     status: StatusName | None = None
-    q: SafeStr = Field("", max_length=200)
+    q: StorableText = Field("", max_length=200)
     include_deleted: QueryBool = False
     sort: SortKey = "-created_at"
 
 
 class TransferIn(InSchema):
     client_id: StrictInt = Field(..., ge=1, le=2**62)
-    reason: SafeStr = Field("", max_length=500)
+    reason: StorableText = Field("", max_length=500)
 
 
 class HistoryItem(Schema):
@@ -183,7 +183,7 @@ class AdjustmentIn(InSchema):
         le=10_000,
         description="Sessions added to what is left (positive) or removed (negative); not 0.",
     )
-    reason: SafeStr = Field(..., min_length=1, max_length=500)
+    reason: StorableText = Field(..., min_length=1, max_length=500)
 
 
 class AdjustmentOut(Schema):
@@ -207,7 +207,7 @@ class AdjustedOut(Schema):
 class FreezeIn(InSchema):
     starts_on: Day
     ends_on: Day
-    reason: SafeStr = Field("", max_length=500)
+    reason: StorableText = Field("", max_length=500)
 
 
 class FreezeOut(Schema):

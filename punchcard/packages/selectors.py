@@ -92,10 +92,10 @@ def package_count(*, studio: Studio, filters: PackageFilters, today: date) -> in
 
 
 def package_page(
-    *, studio: Studio, filters: PackageFilters, today: date, start: int, stop: int, unshown=()
+    *, studio: Studio, filters: PackageFilters, today: date, start: int, stop: int, deferred=()
 ) -> list[Package]:
     """Rows [start:stop] of package_list, each with its client's name as `client_name`, and
-    their `unshown` columns deferred.
+    the `deferred` columns left unread.
 
     The page's ids are found first: `OFFSET 24950 LIMIT 50` over whole rows joined to their
     clients reads and joins every row it skips, where the ids alone come from an index. Still
@@ -112,14 +112,14 @@ def package_page(
         .annotate(client_name=F("client__name"))
         .order_by(*_order(filters.sort))
     )
-    return list(page.defer(*unshown) if unshown else page)
+    return list(page.defer(*deferred) if deferred else page)
 
 
 class PackagePages:
     """The list as a Paginator reads it: count() is package_count, a slice is package_page."""
 
-    def __init__(self, *, studio: Studio, filters: PackageFilters, today: date, unshown=()):
-        self.studio, self.filters, self.today, self.unshown = studio, filters, today, unshown
+    def __init__(self, *, studio: Studio, filters: PackageFilters, today: date, deferred=()):
+        self.studio, self.filters, self.today, self.deferred = studio, filters, today, deferred
 
     def count(self) -> int:
         return package_count(studio=self.studio, filters=self.filters, today=self.today)
@@ -131,7 +131,7 @@ class PackagePages:
             today=self.today,
             start=bounds.start,
             stop=bounds.stop,
-            unshown=self.unshown,
+            deferred=self.deferred,
         )
 
 

@@ -126,7 +126,7 @@ def client_options(request: HttpRequest) -> HttpResponse:
 # List and CSV export --------------------------------------------------------------------------
 
 # Columns a list row never shows (package_list.html): not read, not converted to Python.
-LIST_UNSHOWN = (
+LIST_DEFERRED = (
     "studio",
     "package_type",
     "description",
@@ -213,7 +213,7 @@ def package_list(request: HttpRequest) -> HttpResponse:
     studio, today = request.studio, request.studio.today()
     filters, form, client, ignored = _list_filters(request)
     pages = selectors.PackagePages(
-        studio=studio, filters=filters, today=today, unshown=LIST_UNSHOWN
+        studio=studio, filters=filters, today=today, deferred=LIST_DEFERRED
     )
     page = Paginator(pages, PAGE_SIZE).get_page(request.GET.get("page"))
     filtered = any(

@@ -9,7 +9,7 @@ from punchcard.core.api import (
     ErrorOut,
     InSchema,
     PageIn,
-    SafeStr,
+    StorableText,
     StrictBool,
     ValidationErrorOut,
     paginate,
@@ -45,9 +45,9 @@ class UserOut(Schema):
 
 
 class SignupIn(InSchema):
-    studio_name: SafeStr = Field(..., min_length=1, max_length=120)
-    email: SafeStr = Field(..., min_length=3, max_length=254)
-    password: SafeStr = Field(..., min_length=1, max_length=128)
+    studio_name: StorableText = Field(..., min_length=1, max_length=120)
+    email: StorableText = Field(..., min_length=3, max_length=254)
+    password: StorableText = Field(..., min_length=1, max_length=128)
 
 
 class SignupOut(Schema):
@@ -57,8 +57,8 @@ class SignupOut(Schema):
 
 
 class TokenIn(InSchema):
-    email: SafeStr = Field(..., max_length=254)
-    password: SafeStr = Field(..., max_length=128)
+    email: StorableText = Field(..., max_length=254)
+    password: StorableText = Field(..., max_length=128)
 
 
 class TokenOut(Schema):
@@ -71,8 +71,8 @@ class MeOut(Schema):
 
 
 class MemberIn(InSchema):
-    email: SafeStr = Field(..., min_length=3, max_length=254)
-    password: SafeStr = Field(..., min_length=1, max_length=128)
+    email: StorableText = Field(..., min_length=3, max_length=254)
+    password: StorableText = Field(..., min_length=1, max_length=128)
     role: Membership.Role = Membership.Role.TRAINER
 
 
@@ -103,8 +103,8 @@ class MemberPatch(InSchema):
 
 
 class PasswordIn(InSchema):
-    old_password: SafeStr = Field(..., max_length=4096)
-    new_password: SafeStr = Field(..., max_length=128)
+    old_password: StorableText = Field(..., max_length=4096)
+    new_password: StorableText = Field(..., max_length=128)
 
 
 MEMBER_ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}

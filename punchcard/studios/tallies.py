@@ -1,9 +1,8 @@
 """The one place that moves a studio's stored counts (StudioTally): atomic, in the caller's transaction.
 
-The package list shows how many packages match. For the studio's whole live list that was a
-COUNT(*) over ~50,000 index entries on every page (3-5 ms on PostgreSQL, 4-50 ms on SQLite
-depending on the index the planner picks), the one part of the list that grew with the studio.
-The stored count makes it a primary-key read.
+The package list shows how many packages match. For the studio's whole live list that is a
+COUNT(*) over every live package on every page, the one part of the list that grows with the
+studio; the stored count makes it a primary-key read.
 """
 
 from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value

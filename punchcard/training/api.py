@@ -11,7 +11,7 @@ from punchcard.core.api import (
     ErrorOut,
     InSchema,
     PageIn,
-    SafeStr,
+    StorableText,
     StrictInt,
     ValidationErrorOut,
     json_value,
@@ -42,7 +42,7 @@ class SessionIn(InSchema):
     starts_at: AwareDateTime | None = None
     duration_minutes: StrictInt = Field(60, ge=1, le=1440)
     status: StatusName = StatusName.COMPLETED
-    notes: SafeStr = Field("", max_length=2000)
+    notes: StorableText = Field("", max_length=2000)
 
 
 class SessionPatch(InSchema):
@@ -50,7 +50,7 @@ class SessionPatch(InSchema):
     starts_at: AwareDateTime | None = None
     duration_minutes: StrictInt | None = Field(None, ge=1, le=1440)
     status: StatusName | None = None
-    notes: SafeStr | None = Field(None, max_length=2000)
+    notes: StorableText | None = Field(None, max_length=2000)
 
 
 class SessionOut(Schema):

@@ -91,7 +91,7 @@ def counted_rows(studio_id: int, *, model=None) -> QuerySet:
 
     SQLite uses a partial index only for a query whose WHERE repeats the index's condition term
     for term, and a bound parameter never matches the index's literal: with counted()'s
-    `status IN (?, ?, ?)` a month's count reads the table (800 ms for 12 months, not 30).
+    `status IN (?, ?, ?)` a month's count would read the table.
     `model` is the migrations' historical TrainingSession.
     """
     from punchcard.training.models import TrainingSession

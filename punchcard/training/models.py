@@ -60,7 +60,7 @@ class TrainingSession(models.Model):
             models.Index(fields=["studio", "-starts_at", "-id"], name="session_studio_starts"),
             # Sessions with a package only. SQLite's statistics average the uncovered sessions (all
             # `package IS NULL`) in with a package's twenty, so an index holding them lured the
-            # dashboard's uncovered query away from session_uncovered (3 ms and a sort, not 0.1).
+            # dashboard's uncovered query away from session_uncovered (and into a sort).
             models.Index(
                 fields=["package", "status"],
                 condition=models.Q(package__isnull=False),

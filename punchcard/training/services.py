@@ -36,7 +36,7 @@ class LoggedSession:
     warnings: list[str] = field(default_factory=list)
 
 
-def _by_the_rule(studio_id: int, client_id: int, today: date, day: date):
+def _assignment_candidates(studio_id: int, client_id: int, today: date, day: date):
     packages = Package.objects.for_studio(studio_id).live().filter(client=client_id)
     # One query for both steps: the primary (whatever its state) sorts before every usable one.
     candidates = packages.filter(is_primary=True) | packages.usable(today)
@@ -53,7 +53,7 @@ def package_for_new_session(
     The package carries `frozen_until` for `day` (default today), as with_frozen_until() sets it.
     """
     today = studio.today()
-    return _by_the_rule(studio.id, client.id, today, day or today).first()
+    return _assignment_candidates(studio.id, client.id, today, day or today).first()
 
 
 def warnings_for(package: Package | None, *, today) -> list[str]:
@@ -158,7 +158,9 @@ def session_log(
         # The freeze needs a query anyway; reading the row with it gives the answer the package
         # as stored now, not as the caller read it some time before.
         package = Package.objects.with_frozen_until(day).get(pk=package.pk)
-    return _write(studio, actor, client, package, starts_at, duration_minutes, status, notes)
+    return _save_and_count(
+        studio, actor, client, package, starts_at, duration_minutes, status, notes
+    )
 
 
 def session_log_by_client_id(
@@ -190,7 +192,7 @@ def session_log_by_client_id(
     )
 
 
-def _write(studio, actor, client, package, starts_at, duration_minutes, status, notes):
+def _save_and_count(studio, actor, client, package, starts_at, duration_minutes, status, notes):
     """Save the session logged and count it, in one transaction; the answer as session_log
     gives it."""
     session = TrainingSession(

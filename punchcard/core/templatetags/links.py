@@ -2,7 +2,7 @@
 {% fixed_url 'packages:list' %} for the argument-free ones (the menu every page shows, and the
 links that tags built in Python put on every row).
 
-`{% url %}` walks the resolver on every call (0.05–0.1 ms); a list page links each of its rows
+`{% url %}` walks the resolver on every call, and a list page links each of its rows
 two or three times. The URL of a view that takes one integer id is the same text around the id,
 so it is reversed once (per view name and script prefix) and the id put in place after that.
 """

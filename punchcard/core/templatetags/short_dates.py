@@ -1,7 +1,7 @@
 """{{ value|day_time }} and {{ value|day_month }}: the short dates of session tables, made cheaply.
 
 `{{ value|date:"D j M" }}` runs Django's formatter, with translated day and month names, on every
-call: ~0.03 ms, and the dashboard's tables show two dates on each of up to 46 rows. A day's label
+call, and the dashboard's tables show two dates on each of up to 46 rows. A day's label
 is the same on every row of that day, so it is formatted once per day, format and language; the
 time of day is digits that need no translation.
 """
@@ -28,8 +28,7 @@ def _day(value: date | datetime, format: str, language: str | None = None) -> st
 
 def day_label_in(value: date | datetime, language: str | None) -> str:
     """The day part of day_time ("Mon 2 Mar"), for a value already in local time, in a language
-    the caller looked up once (get_language() reads a context-local: ~1 µs, on each of a list's
-    rows)."""
+    the caller looked up once (get_language() reads a context-local, on each of a list's rows)."""
     return _day(value, "D j M", language)
 
 

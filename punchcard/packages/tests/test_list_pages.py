@@ -12,14 +12,14 @@ import pytest
 from punchcard.clients.tests.factories import ClientFactory
 from punchcard.packages import selectors
 from punchcard.packages.tests.factories import PackageFactory
-from punchcard.packages.views import LIST_UNSHOWN
+from punchcard.packages.views import LIST_DEFERRED
 
 pytestmark = pytest.mark.django_db
 
 
-def _by_orm(studio, filters, today, start, stop, unshown):
+def _by_orm(studio, filters, today, start, stop, deferred):
     packages = selectors.package_list(studio=studio, filters=filters, today=today)
-    rows = list(packages.defer(*unshown)[start:stop])
+    rows = list(packages.defer(*deferred)[start:stop])
     return rows, packages.count()
 
 
@@ -31,9 +31,9 @@ def _fields(package) -> dict:
     return values | {"deferred": sorted(package.get_deferred_fields())}
 
 
-def _page(studio, filters, today, start, stop, unshown=()):
+def _page(studio, filters, today, start, stop, deferred=()):
     rows = selectors.package_page(
-        studio=studio, filters=filters, today=today, start=start, stop=stop, unshown=unshown
+        studio=studio, filters=filters, today=today, start=start, stop=stop, deferred=deferred
     )
     return rows, selectors.package_count(studio=studio, filters=filters, today=today)
 
@@ -88,12 +88,12 @@ SHAPES = (
 @pytest.mark.parametrize("shape", SHAPES, ids=lambda s: ",".join(f"{k}={v}" for k, v in s.items()))
 def test_each_kind_of_list_pages_as_the_orm_does(studio, mixed, shape):
     today = studio.today()
-    for client, unshown in itertools.product((None, *mixed[:2]), ((), LIST_UNSHOWN)):
+    for client, deferred in itertools.product((None, *mixed[:2]), ((), LIST_DEFERRED)):
         filters = selectors.PackageFilters(**shape, client_id=None if client is None else client.pk)
         # Every page of 7, the first and one past the end.
         for start in range(0, 49, 7):
-            got = _page(studio, filters, today, start, start + 7, unshown)
-            _assert_same(got, _by_orm(studio, filters, today, start, start + 7, unshown))
+            got = _page(studio, filters, today, start, start + 7, deferred)
+            _assert_same(got, _by_orm(studio, filters, today, start, start + 7, deferred))
 
 
 def test_another_studio_and_another_day_get_their_own_rows(studio, outsider, mixed):
