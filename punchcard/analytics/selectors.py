@@ -16,7 +16,6 @@ from django.db.models import (
     BigIntegerField,
     Count,
     OuterRef,
-    Q,
     QuerySet,
     Subquery,
     Sum,
@@ -24,6 +23,7 @@ from django.db.models import (
 
 from punchcard.core import money
 from punchcard.core.dates import DateRange
+from punchcard.packages import rules
 from punchcard.packages.models import Package, PackageType
 from punchcard.packages.selectors import unused_value_cents_expr
 from punchcard.studios.models import Studio
@@ -102,24 +102,6 @@ class PackageAnalytics:
         return sum(row.sessions for row in self.sessions_by_month)
 
 
-# Which live packages are completed or expired: the rules of PackageQuerySet.with_status, first
-# match wins, written as conditions so one aggregate can count every status at once instead of
-# one query per status. test_status_conditions_agree_with_with_status keeps them in step.
-
-
-def _completed() -> Q:
-    return Q(sessions_remaining__lte=0)
-
-
-def _expired(today: date) -> Q:
-    return Q(sessions_remaining__gt=0, expiry_date__lt=today)
-
-
-def _not_expired(today: date) -> Q:
-    # Spelled out rather than ~_expired(): a NULL expiry must land here, never in neither bucket.
-    return Q(sessions_remaining__lte=0) | Q(expiry_date__isnull=True) | Q(expiry_date__gte=today)
-
-
 def packages_in_range(*, studio: Studio, date_range: DateRange) -> QuerySet:
     """The studio's live packages created in the range (studio-local days, inclusive)."""
     lower, upper = date_range.bounds(studio.tzinfo)
@@ -171,13 +153,13 @@ def package_groups(*, studio: Studio, date_range: DateRange, today: date) -> lis
             # id, and Count("*") takes no filter.
             package_count=Count("studio"),
             revenue_cents=Sum("total_value_cents"),
-            completed_count=Count("studio", filter=_completed()),
-            expired_count=Count("studio", filter=_expired(today)),
+            completed_count=Count("studio", filter=rules.completed_q()),
+            expired_count=Count("studio", filter=rules.expired_q(today)),
             unused_session_value_cents=Sum(
-                unused, filter=_not_expired(today), output_field=BigIntegerField()
+                unused, filter=rules.not_expired_q(today), output_field=BigIntegerField()
             ),
             expired_unused_value_cents=Sum(
-                unused, filter=_expired(today), output_field=BigIntegerField()
+                unused, filter=rules.expired_q(today), output_field=BigIntegerField()
             ),
         )
         # After the aggregates, so it is not part of the GROUP BY: evaluated once per group.

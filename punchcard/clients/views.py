@@ -9,9 +9,9 @@ from django.views.decorators.http import require_POST
 from punchcard.clients import services
 from punchcard.clients.forms import ClientForm
 from punchcard.clients.models import BalanceLink, Client
+from punchcard.packages import rules
 from punchcard.packages import selectors as package_selectors
 from punchcard.packages.models import Package
-from punchcard.packages.templatetags.packages_tags import package_state_on
 from punchcard.studios.access import studio_required
 from punchcard.training import selectors as training_selectors
 from punchcard.training.models import TrainingSession
@@ -184,7 +184,7 @@ def balance_public(request: HttpRequest, token: str) -> HttpResponse:
     threshold = studio.low_balance_threshold
 
     def state(p):
-        return package_state_on(p, today=today, threshold=threshold)
+        return rules.state(p, today=today, threshold=threshold)
 
     context = {
         # Not "studio": base templates treat that name as a signed-in member's studio.

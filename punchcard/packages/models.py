@@ -1,4 +1,4 @@
-from datetime import date, timedelta
+from datetime import date
 
 from django.db import models
 from django.db.models import F, OuterRef, Q, Subquery
@@ -8,11 +8,10 @@ from simple_history.models import HistoricalRecords
 from punchcard.clients.models import Client
 from punchcard.core import money
 from punchcard.core.models import StudioQuerySet
+from punchcard.packages import rules
 from punchcard.packages.history import PackageHistoryFields
 from punchcard.studios.models import Studio
 
-# How far ahead "expiring soon" looks, in days.
-EXPIRING_SOON_DAYS = 14
 # The longest single freeze, in days: a holiday or an injury, not a parked package.
 MAX_FREEZE_DAYS = 366
 
@@ -75,18 +74,8 @@ class PackageType(models.Model):
 
 class PackageQuerySet(StudioQuerySet):
     def with_status(self, status: str, today: date):
-        """Filter to one status, mirroring Package.status_on() rule by rule, first match wins."""
-        live = Q(deleted_at__isnull=True)
-        has_left = Q(sessions_remaining__gt=0)
-        expired = Q(expiry_date__lt=today)
-        rules = {
-            "deleted": ~live,
-            "completed": live & ~has_left,
-            "expired": live & has_left & expired,
-            "inactive": live & has_left & ~expired & Q(is_active=False),
-            "active": live & has_left & ~expired & Q(is_active=True),
-        }
-        return self.filter(rules[status])
+        """Filter to one status (packages.rules, first match wins)."""
+        return self.filter(rules.status_q(status, today))
 
     def with_frozen_until(self, day: date):
         """Annotate `frozen_until`: the last day of the freeze covering `day`, else None."""
@@ -98,12 +87,10 @@ class PackageQuerySet(StudioQuerySet):
         return self.with_status("active", today)
 
     def near_completion(self, threshold: int, today: date):
-        return self.usable(today).filter(sessions_remaining__lte=threshold)
+        return self.filter(rules.near_completion_q(threshold, today))
 
     def expiring_soon(self, today: date):
-        return self.usable(today).filter(
-            expiry_date__lte=today + timedelta(days=EXPIRING_SOON_DAYS)
-        )
+        return self.filter(rules.expiring_soon_q(today))
 
 
 class Package(models.Model):
@@ -304,29 +291,23 @@ class Package(models.Model):
         return self.expiry_rule == ExpiryRule.FROM_FIRST_SESSION and self.expiry_date is None
 
     def is_expired_on(self, today: date) -> bool:
-        return self.expiry_date is not None and self.expiry_date < today
+        return rules.is_expired(self.expiry_date, today)
 
     def status_on(self, today: date) -> str:
-        """deleted, completed, expired, inactive, active: first match wins (product.md)."""
-        if self.deleted_at is not None:
-            return self.Status.DELETED
-        if self.remaining <= 0:
-            return self.Status.COMPLETED
-        if self.is_expired_on(today):
-            return self.Status.EXPIRED
-        if not self.is_active:
-            return self.Status.INACTIVE
-        return self.Status.ACTIVE
+        """deleted, completed, expired, inactive, active: first match wins (packages.rules)."""
+        return rules.status(
+            deleted=self.deleted_at is not None,
+            remaining=self.remaining,
+            expiry_date=self.expiry_date,
+            is_active=self.is_active,
+            today=today,
+        )
 
     def near_completion_on(self, today: date, threshold: int) -> bool:
-        return self.status_on(today) == self.Status.ACTIVE and self.remaining <= threshold
+        return rules.is_near_completion(self.status_on(today), self.remaining, threshold)
 
     def expiring_soon_on(self, today: date) -> bool:
-        return (
-            self.status_on(today) == self.Status.ACTIVE
-            and self.expiry_date is not None
-            and self.expiry_date <= today + timedelta(days=EXPIRING_SOON_DAYS)
-        )
+        return rules.is_expiring_soon(self.status_on(today), self.expiry_date, today)
 
 
 class Transfer(models.Model):

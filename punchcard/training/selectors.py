@@ -13,7 +13,8 @@ from punchcard.clients.models import Client
 from punchcard.core.dates import DateRange
 from punchcard.core.expressions import RowCount
 from punchcard.packages import forecast as pace
-from punchcard.packages.models import EXPIRING_SOON_DAYS, Package
+from punchcard.packages.models import Package
+from punchcard.packages.rules import EXPIRING_SOON_DAYS
 from punchcard.studios.models import Studio
 from punchcard.training.models import TrainingSession
 

@@ -1,16 +1,13 @@
 """Template helpers for showing packages: money in the studio's currency and a package's state."""
 
-from dataclasses import dataclass
-from datetime import date
-
 from django import template
 
 from punchcard.core import money as money_helpers
+from punchcard.packages import rules
 from punchcard.packages.models import Package
+from punchcard.packages.rules import PackageState
 
 register = template.Library()
-
-STATUS_LABELS = dict(Package.Status.choices)
 
 
 @register.filter
@@ -21,32 +18,6 @@ def money(cents, currency="USD"):
     return money_helpers.format_money(int(cents), currency or "USD")
 
 
-@dataclass(frozen=True)
-class PackageState:
-    status: str
-    label: str
-    near_completion: bool
-    expiring_soon: bool
-    over: int  # sessions used beyond the total, 0 when not exceeded
-    left: int  # sessions left, never below 0
-
-    @property
-    def is_expired(self) -> bool:
-        return self.status == Package.Status.EXPIRED
-
-
-def package_state_on(package: Package, *, today: date, threshold: int) -> PackageState:
-    status = package.status_on(today)
-    return PackageState(
-        status=status,
-        label=STATUS_LABELS[status],
-        near_completion=package.near_completion_on(today, threshold),
-        expiring_soon=package.expiring_soon_on(today),
-        over=max(0, -package.remaining),
-        left=max(0, package.remaining),
-    )
-
-
 @register.simple_tag(takes_context=True)
 def package_state(context, package: Package) -> PackageState:
     """{% package_state package as state %}: status, warnings and counts as of the studio's today.
@@ -55,7 +26,7 @@ def package_state(context, package: Package) -> PackageState:
     """
     studio = context["studio"]
     today = context.get("today") or studio.today()
-    return package_state_on(package, today=today, threshold=studio.low_balance_threshold)
+    return rules.state(package, today=today, threshold=studio.low_balance_threshold)
 
 
 @register.inclusion_tag("components/_progress.html")

@@ -6,7 +6,7 @@ import pytest
 from django.template import Context, Template
 
 from punchcard.packages.models import Package
-from punchcard.packages.templatetags.packages_tags import package_state_on
+from punchcard.packages.rules import state as package_state_on
 
 TODAY = date(2026, 11, 24)
 

@@ -100,6 +100,24 @@ def test_queryset_status_filter_matches_python_rule():
         assert from_sql == from_python and len(from_sql) == 1, status
 
 
+def test_queryset_warnings_match_python_rules():
+    soon, later = TODAY + timedelta(days=14), TODAY + timedelta(days=15)
+    packages = [
+        use(PackageFactory(total_sessions=4), 2),  # 2 left: near
+        use(PackageFactory(total_sessions=4), 1),  # 3 left
+        use(PackageFactory(total_sessions=4, is_active=False), 3),  # inactive: never warns
+        PackageFactory(expiry_date=soon),
+        PackageFactory(expiry_date=later),
+        PackageFactory(expiry_date=TODAY - timedelta(days=1)),  # expired: never warns
+        use(PackageFactory(total_sessions=2, expiry_date=soon), 2),  # used up: never warns
+    ]
+    fresh = [Package.objects.get(pk=p.pk) for p in packages]
+    near = set(Package.objects.near_completion(2, TODAY).values_list("pk", flat=True))
+    assert near == {p.pk for p in fresh if p.near_completion_on(TODAY, 2)} == {packages[0].pk}
+    expiring = set(Package.objects.expiring_soon(TODAY).values_list("pk", flat=True))
+    assert expiring == {p.pk for p in fresh if p.expiring_soon_on(TODAY)} == {packages[3].pk}
+
+
 def test_today_is_the_studios_today_not_the_servers():
     package = PackageFactory(expiry_date=date(2026, 11, 24))
     package.studio.timezone = "Pacific/Auckland"  # UTC+13 in November

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from punchcard.clients.tests.factories import ClientFactory
 from punchcard.packages.models import Package
-from punchcard.packages.templatetags.packages_tags import package_state_on
+from punchcard.packages.rules import state as package_state_on
 from punchcard.packages.tests.factories import PackageFactory
 from punchcard.training import selectors
 from punchcard.training.models import TrainingSession
