@@ -18,11 +18,12 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from punchcard.analytics.api import router as analytics_router
 from punchcard.clients.api import router as clients_router
-from punchcard.core.api import API_AUTH, JsonRenderer
+from punchcard.core.api import JsonRenderer
 from punchcard.core.conflicts import WRITE_CONFLICT, is_write_conflict
 from punchcard.packages.api import client_packages_router, reports_router, types_router
 from punchcard.packages.api import router as packages_router
 from punchcard.studios.api import router as studios_router
+from punchcard.studios.api_auth import API_AUTH
 from punchcard.training.api import router as sessions_router
 
 log = logging.getLogger(__name__)

@@ -9,7 +9,8 @@ from pydantic import BeforeValidator, ValidationInfo, WithJsonSchema, field_vali
 
 from punchcard.analytics import selectors
 from punchcard.core import money
-from punchcard.core.api import Day, ErrorOut, MoneyOut, ValidationErrorOut, require_owner
+from punchcard.core.api import Day, ErrorOut, MoneyOut, ValidationErrorOut
+from punchcard.studios.api_auth import require_owner
 
 router = Router(tags=["analytics"])
 

@@ -1,4 +1,7 @@
-"""Shared pieces of the JSON API: authentication, paging, role checks, and strict input types."""
+"""Shared pieces of the JSON API: paging, money, JSON rendering, and strict input types.
+
+Who may call it (tokens, the session cookie, the owner check) is studios.api_auth.
+"""
 
 import re
 from datetime import UTC, date, datetime
@@ -6,7 +9,7 @@ from decimal import Decimal
 from typing import Annotated
 
 import orjson
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import QuerySet
 from django.http import HttpResponse
@@ -14,7 +17,6 @@ from ninja import Field, Schema
 from ninja.renderers import BaseRenderer
 from ninja.responses import NinjaJSONEncoder
 from ninja.schema import DjangoGetter
-from ninja.security import APIKeyCookie, HttpBearer
 from pydantic import (
     AfterValidator,
     BeforeValidator,
@@ -23,48 +25,6 @@ from pydantic import (
     WithJsonSchema,
     model_validator,
 )
-
-from punchcard.studios.services import token_authenticate
-
-
-class TokenAuth(HttpBearer):
-    """`Authorization: Bearer pc_…`; sets request.user/membership/studio like the middleware."""
-
-    def authenticate(self, request, token):
-        membership = token_authenticate(token)
-        if membership is None:
-            return None
-        request.user = membership.user
-        request.membership = membership
-        request.studio = membership.studio
-        return membership
-
-
-class StudioSessionAuth(APIKeyCookie):
-    """The browser's session cookie, with CSRF checked on unsafe methods (APIKeyCookie does).
-
-    Only for a signed-in session: APIKeyCookie checks CSRF before it looks at the cookie, so a
-    request from no one (or with a stale cookie) would be a 403 for CSRF where it is a 401.
-    """
-
-    param_name = "sessionid"
-
-    def _get_key(self, request):
-        if getattr(request, "membership", None) is None:
-            return None
-        return super()._get_key(request)
-
-    def authenticate(self, request, key):
-        return getattr(request, "membership", None)
-
-
-API_AUTH = [TokenAuth(), StudioSessionAuth()]
-
-
-def require_owner(request) -> None:
-    if not request.membership.is_owner:
-        raise PermissionDenied("Only the studio owner can do this.")
-
 
 # Text and datetimes in: what the databases cannot store is a 422 naming the field, never a 500.
 

@@ -15,7 +15,6 @@ from punchcard.core.api import (
     own_or_422,
     paginate,
     rendered,
-    require_owner,
 )
 from punchcard.packages import selectors, services
 from punchcard.packages.forecast import WINDOW_DAYS
@@ -47,6 +46,7 @@ from punchcard.packages.schemas import (
     PackageTypeOut,
     TransferIn,
 )
+from punchcard.studios.api_auth import require_owner
 from punchcard.training.selectors import package_forecasts, recent_session_counts
 
 router = Router(tags=["packages"])

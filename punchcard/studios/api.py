@@ -13,10 +13,10 @@ from punchcard.core.api import (
     StrictBool,
     ValidationErrorOut,
     paginate,
-    require_owner,
 )
 from punchcard.studios import services
 from punchcard.studios.access import access_member_by_id
+from punchcard.studios.api_auth import require_owner
 from punchcard.studios.models import Membership
 
 router = Router(tags=["auth"])
