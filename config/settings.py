@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "punchcard.packages",
     "punchcard.training",
     "punchcard.analytics",
+    "punchcard.demo",
 ]
 
 MIDDLEWARE = [

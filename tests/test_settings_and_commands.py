@@ -20,7 +20,7 @@ from django.test import Client as HttpClient
 from django.urls import reverse
 
 from punchcard.clients.models import Client
-from punchcard.core.demo import DEMO_OWNER, DEMO_STUDIO, DEMO_TRAINER
+from punchcard.demo.seed import DEMO_OWNER, DEMO_STUDIO, DEMO_TRAINER
 from punchcard.studios.models import Membership, Studio, User
 
 REPO_ROOT = Path(__file__).resolve().parent.parent

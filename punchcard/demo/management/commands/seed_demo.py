@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from punchcard.core.demo import DEMO_OWNER, DEMO_TRAINER, seed_demo
+from punchcard.demo.seed import DEMO_OWNER, DEMO_TRAINER, seed_demo
 
 
 class Command(BaseCommand):
