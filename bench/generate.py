@@ -6,7 +6,7 @@ PostgreSQL. Only the owner, the studio and its default package types go through 
 
 Everything the app keeps derived is written exact: each package's sessions_used is the number of
 counted session rows generated for it (`manage.py check_counts` passes), the studio's stored
-live-package count (studios.tallies) and its counted sessions per month (training.counts) are
+live-package count (packages.tallies) and its counted sessions per month (training.counts) are
 recounted from the rows; the generated columns (sessions_remaining, per_session_value_cents) are
 left to the database.
 
@@ -23,9 +23,9 @@ from django.db import connection, transaction
 
 from punchcard.clients.models import Client
 from punchcard.core.demo import FIRST, LAST  # the same realistic names as the demo
+from punchcard.packages import tallies
 from punchcard.packages.models import Package, PackageType
 from punchcard.studios import services as studio_services
-from punchcard.studios import tallies
 from punchcard.studios.models import Studio
 from punchcard.training import counts
 from punchcard.training.models import TrainingSession

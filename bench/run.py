@@ -40,9 +40,12 @@ from django.test.utils import CaptureQueriesContext, override_settings  # noqa: 
 
 from bench import generate  # noqa: E402
 from punchcard.clients.models import Client  # noqa: E402
-from punchcard.packages import imports, selectors  # noqa: E402
+from punchcard.packages import (  # noqa: E402
+    imports,
+    selectors,
+    tallies,  # noqa: E402
+)
 from punchcard.packages.models import Package  # noqa: E402
-from punchcard.studios import tallies  # noqa: E402
 from punchcard.studios.models import User  # noqa: E402
 from punchcard.studios.services import token_issue  # noqa: E402
 from punchcard.training import counts  # noqa: E402

@@ -25,8 +25,8 @@ import requests
 from conftest import make_persona
 from punchcard.clients.tests.factories import ClientFactory
 from punchcard.packages import services as package_services
+from punchcard.packages import tallies
 from punchcard.packages.models import Package
-from punchcard.studios import tallies
 from punchcard.studios.models import Membership
 from punchcard.studios.tests.factories import StudioFactory
 from punchcard.training import counts

@@ -7,7 +7,7 @@ there: one SELECT, no transaction, so on SQLite it never takes the write lock ot
 writers wait for. A real import runs the same check inside one transaction and, only if every row
 is valid, writes what it checked in bulk: the new clients, the packages, their history rows
 (created, and adjusted for used sessions, as the services stamp them), the "Used before import"
-adjustments, then the counters from the rows (counts.recount) and the studio's live-package tally.
+adjustments (each package's counter set to what its adjustment removes) and the studio's live-package tally.
 The preview therefore never promises what the import would then refuse.
 
 Checks happen in two layers: first each cell is read (required, whole numbers, money, ISO dates,
@@ -34,6 +34,7 @@ from django.utils import timezone
 from punchcard.clients.models import Client
 from punchcard.clients.services import _clean_fields as clean_client_fields
 from punchcard.core import money
+from punchcard.packages import tallies
 from punchcard.packages.models import Adjustment, ExpiryRule, Package
 from punchcard.packages.services import (
     MAX_SESSIONS,
@@ -44,9 +45,7 @@ from punchcard.packages.services import (
     _check_sessions,
     adjustment_words,
 )
-from punchcard.studios import tallies
 from punchcard.studios.models import Studio, User
-from punchcard.training import counts
 
 COLUMNS = (
     "client_name",
@@ -617,6 +616,11 @@ def _write_planned(plans: list[_Planned], *, studio: Studio, actor: User | None)
     new_clients = [p.client for p in plans if p.preview.client_status == "new"]
     Client.objects.bulk_create(new_clients, batch_size=BATCH)
     packages = [p.package for p in plans if p.package is not None]
+    for planned in plans:
+        if planned.package is not None:
+            # A new package has no sessions: its counter is what its adjustment removes
+            # (sessions_used = counted sessions - adjustments, as check_counts proves it).
+            planned.package.sessions_used = planned.preview.sessions_used
     # The clients' ids, now known, reach the packages' client_id here.
     Package.objects.bulk_create(packages, batch_size=BATCH)
 
@@ -649,9 +653,6 @@ def _write_planned(plans: list[_Planned], *, studio: Studio, actor: User | None)
             rows.append(history(package, "adjusted", "~", words))
     History.objects.bulk_create(rows, batch_size=BATCH)
     Adjustment.objects.bulk_create(adjustments, batch_size=BATCH)
-    # sessions_used = counted sessions - adjustments, from the rows, as check_counts proves it.
-    if adjustments:
-        counts.recount([a.package_id for a in adjustments])
     tallies.live_packages_moved(studio.id, len(packages))
     for planned in plans:
         planned.preview.client_id = planned.client.pk

@@ -407,3 +407,21 @@ class Freeze(models.Model):
 
     def covers(self, day: date) -> bool:
         return not self.cancelled and self.starts_on <= day <= self.ends_on
+
+
+class StudioTally(models.Model):
+    """Exact running counts of a studio's rows, so that a list need not COUNT(*) them per page.
+
+    live_packages: the studio's packages not soft-deleted. Moved only by packages.tallies, with one
+    F() update in the same transaction as the package's create, delete or restore (the services
+    call it), so it is exact; `tallies.drifted()` proves it. A studio without a row (made by a
+    factory, say) is simply counted.
+    """
+
+    studio = models.OneToOneField(
+        Studio, on_delete=models.CASCADE, primary_key=True, related_name="tally"
+    )
+    live_packages = models.IntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.studio_id}: {self.live_packages} live packages"

@@ -20,8 +20,8 @@ from django.db.models.functions import Cast, Coalesce
 
 from punchcard.clients.models import Client
 from punchcard.core import money
+from punchcard.packages import tallies
 from punchcard.packages.models import Package, PackageType, Transfer
-from punchcard.studios import tallies
 from punchcard.studios.models import Studio
 
 SORTS = {

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from punchcard.clients.models import Client
 from punchcard.core import money
+from punchcard.packages import counter, tallies
 from punchcard.packages.models import (
     MAX_FREEZE_DAYS,
     Adjustment,
@@ -23,10 +24,8 @@ from punchcard.packages.models import (
     PackageType,
     Transfer,
 )
-from punchcard.studios import tallies
 from punchcard.studios.models import Studio, User
 from punchcard.studios.services import on_studio_created
-from punchcard.training import counts
 
 DEFAULT_TYPES = [
     ("Starter", 5, 500_00),
@@ -504,7 +503,7 @@ def package_adjust(*, package: Package, actor: User | None, sessions, reason: st
         reason=f"{adjustment_words(sessions)}: {reason}",
         fields=[],
     )
-    counts.bump(package.pk, -sessions)
+    counter.bump(package.pk, -sessions)
     # No re-read here: the API reads the package again for its answer, the page redirects, and
     # the import does not look; the counter on this instance is the one before the bump.
     return adjustment

@@ -6,24 +6,14 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from punchcard.studios import tallies
 from punchcard.studios.models import ApiToken, Membership, Studio, User, hash_token
 
 _studio_created_hooks = []
-_zone_changed_hooks = []
 
 
 def on_studio_created(func):
     """Register a function(studio) run inside studio_signup's transaction (e.g. default types)."""
     _studio_created_hooks.append(func)
-    return func
-
-
-def on_zone_changed(func):
-    """Register a function(studio) run inside studio_update's transaction when the time zone
-    changed (e.g. sessions per local month, which move)."""
-    if func not in _zone_changed_hooks:
-        _zone_changed_hooks.append(func)
     return func
 
 
@@ -53,7 +43,6 @@ def studio_signup(*, studio_name: str, email: str, password: str) -> Membership:
     studio = Studio(name=studio_name)
     studio.full_clean()
     studio.save()
-    tallies.start(studio)
     user = User.objects.create_user(email=email, password=password)
     membership = Membership.objects.create(user=user, studio=studio, role=Membership.Role.OWNER)
     for hook in _studio_created_hooks:
@@ -64,19 +53,10 @@ def studio_signup(*, studio_name: str, email: str, password: str) -> Membership:
 @transaction.atomic
 def studio_update(*, studio: Studio, **changes) -> Studio:
     """Change the studio's settings (name, currency, timezone, low_balance_threshold)."""
-    # Locked first, so that the zone compared is the one stored when this write commits.
-    stored_zone = (
-        Studio.objects.select_for_update(no_key=True)
-        .values_list("timezone", flat=True)
-        .get(pk=studio.pk)
-    )
     for name, value in changes.items():
         setattr(studio, name, value)
     studio.full_clean()
     studio.save(update_fields=list(changes))
-    if studio.timezone != stored_zone:
-        for hook in _zone_changed_hooks:
-            hook(studio)
     return studio
 
 

@@ -1,11 +1,10 @@
-"""The one place that moves the counter sessions feed: a package's sessions_used, by an atomic
-UPDATE in the caller's transaction; and the reads of counted sessions per local month.
+"""Counted sessions from the rows: per local month (analytics), and what each package's
+counter must be (recount, drifted: check_counts). The counter itself moves in packages.counter.
 """
 
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from django.db import connection
 from django.db.models import (
     BooleanField,
     Count,
@@ -24,28 +23,6 @@ from django.utils import timezone
 from punchcard.core import dates
 from punchcard.core.expressions import RowCount
 from punchcard.packages.models import Adjustment, Package
-
-# Written out because Django's update() cannot return a column; both databases know RETURNING.
-_BUMP = 'UPDATE "{table}" SET "{used}" = "{used}" + %s WHERE "{pk}" = %s RETURNING "{used}"'.format(
-    table=Package._meta.db_table,
-    used=Package._meta.get_field("sessions_used").column,
-    pk=Package._meta.pk.column,
-)
-
-
-def bump(package_id: int | None, delta: int) -> int | None:
-    """Add delta to the counter with one UPDATE (no read-modify-write, so no lost updates).
-
-    Returns the counter as that UPDATE left it: exact whatever other writers do (the row stays
-    locked until the transaction ends), so the caller need not read the package again.
-    """
-    if package_id is None or not delta:
-        return None
-    with connection.cursor() as cursor:
-        cursor.execute(_BUMP, [delta, package_id])
-        row = cursor.fetchone()
-    return row[0] if row else None
-
 
 # Months -------------------------------------------------------------------------------------------
 

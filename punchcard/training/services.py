@@ -14,10 +14,10 @@ from django.db.models import F
 from django.utils import timezone
 
 from punchcard.clients.models import Client
+from punchcard.packages import counter
 from punchcard.packages import services as package_services
 from punchcard.packages.models import Package
 from punchcard.studios.models import Studio, User
-from punchcard.training import counts
 from punchcard.training.models import TrainingSession
 
 WARNING_TEXT = {
@@ -104,7 +104,7 @@ def _count(session: TrainingSession, studio: Studio, actor: User | None) -> None
 
     session.package then holds the counter as the UPDATE left it (exact: read under its lock).
     """
-    used = counts.bump(session.package_id, +1)
+    used = counter.bump(session.package_id, +1)
     if session.package is not None:
         session.package.sessions_used = used
         _start_expiry(session, studio, actor)
@@ -263,7 +263,7 @@ def session_update(
     if session.is_counted:
         moved[session.package_id] += 1
     for package_id in sorted(pk for pk, delta in moved.items() if pk is not None and delta):
-        counts.bump(package_id, moved[package_id])
+        counter.bump(package_id, moved[package_id])
     if session.is_counted and session.package is not None:
         _start_expiry(session, session.studio, actor)
     return _result(session, session.studio)
@@ -279,4 +279,4 @@ def session_delete(*, session: TrainingSession, actor: User | None) -> None:
     session.deleted_at = timezone.now()
     session.save(update_fields=["deleted_at", "updated_at"])
     if was_counted:
-        counts.bump(session.package_id, -1)
+        counter.bump(session.package_id, -1)

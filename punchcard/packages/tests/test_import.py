@@ -14,9 +14,8 @@ from punchcard.clients.models import Client
 from punchcard.clients.services import client_create, client_delete
 from punchcard.clients.tests.factories import ClientFactory
 from punchcard.core import money
-from punchcard.packages import imports
+from punchcard.packages import imports, tallies
 from punchcard.packages.models import Adjustment, Package
-from punchcard.studios import tallies
 from punchcard.training import counts
 
 pytestmark = pytest.mark.django_db

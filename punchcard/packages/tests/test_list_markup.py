@@ -207,7 +207,7 @@ def test_list_pages_like_django_paginator(owner, asked, shown):
 
 
 def test_list_count_rides_on_the_page_with_and_without_a_tally(owner):
-    from punchcard.studios import tallies
+    from punchcard.packages import tallies
 
     PackageFactory.create_batch(30, studio=owner.studio, name="Bulk")
     PackageFactory.create_batch(3, studio=owner.studio, name="Odd", is_active=False)

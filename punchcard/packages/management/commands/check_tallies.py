@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from punchcard.studios import tallies
+from punchcard.packages import tallies
 
 
 class Command(BaseCommand):

@@ -4,10 +4,8 @@ import pytest
 from django.core.management import call_command
 
 from punchcard.clients.tests.factories import ClientFactory
-from punchcard.packages import services
-from punchcard.packages.models import Package
-from punchcard.studios import tallies
-from punchcard.studios.models import StudioTally
+from punchcard.packages import services, tallies
+from punchcard.packages.models import Package, StudioTally
 from punchcard.training.tests.test_concurrency import run_parallel
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -3,11 +3,9 @@
 import pytest
 
 from punchcard.clients.tests.factories import ClientFactory
-from punchcard.packages import selectors, services
-from punchcard.packages.models import Package
+from punchcard.packages import selectors, services, tallies
+from punchcard.packages.models import Package, StudioTally
 from punchcard.packages.tests.factories import PackageFactory
-from punchcard.studios import tallies
-from punchcard.studios.models import StudioTally
 from punchcard.studios.services import studio_signup
 
 pytestmark = pytest.mark.django_db

@@ -8,9 +8,12 @@ studio; the stored count makes it a primary-key read.
 from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
-from punchcard.studios.models import Studio, StudioTally
+from punchcard.packages.models import Package, StudioTally
+from punchcard.studios.models import Studio
+from punchcard.studios.services import on_studio_created
 
 
+@on_studio_created
 def start(studio: Studio) -> None:
     """A new studio's tally: nothing yet (called in the sign-up transaction)."""
     StudioTally.objects.create(studio=studio, live_packages=0)
@@ -37,8 +40,6 @@ def live_packages(studio_id: int) -> int | None:
 
 
 def _live_package_rows():
-    from punchcard.packages.models import Package
-
     return Coalesce(
         Subquery(
             Package.objects.filter(studio=OuterRef("studio_id"), deleted_at__isnull=True)
