@@ -20,6 +20,7 @@ from punchcard.analytics.api import router as analytics_router
 from punchcard.clients.api import router as clients_router
 from punchcard.core.api import JsonRenderer
 from punchcard.core.conflicts import WRITE_CONFLICT, is_write_conflict
+from punchcard.overview.api import router as overview_router
 from punchcard.packages.api import client_packages_router, reports_router, types_router
 from punchcard.packages.api import router as packages_router
 from punchcard.studios.api import router as studios_router
@@ -126,6 +127,7 @@ api.add_router("/clients", clients_router)
 api.add_router("/clients", client_packages_router)
 api.add_router("/package-types", types_router)
 api.add_router("/packages", packages_router)
+api.add_router("/packages", overview_router)
 api.add_router("/sessions", sessions_router)
 api.add_router("/reports", reports_router)
 api.add_router("/analytics", analytics_router)

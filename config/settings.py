@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "punchcard.clients",
     "punchcard.packages",
     "punchcard.training",
+    "punchcard.overview",
     "punchcard.analytics",
     "punchcard.demo",
 ]

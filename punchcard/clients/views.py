@@ -1,7 +1,6 @@
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import F
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -9,15 +8,9 @@ from django.views.decorators.http import require_POST
 from punchcard.clients import services
 from punchcard.clients.forms import ClientForm
 from punchcard.clients.models import BalanceLink, Client
-from punchcard.packages import rules
-from punchcard.packages import selectors as package_selectors
-from punchcard.packages.models import Package
 from punchcard.studios.access import studio_required
-from punchcard.training import selectors as training_selectors
-from punchcard.training.models import TrainingSession
 
 PAGE_SIZE = 25
-RECENT_SESSIONS = 20
 
 
 def get_client_for_studio(request: HttpRequest, pk: int) -> Client:
@@ -58,35 +51,6 @@ def client_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @studio_required
-def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    client = get_object_or_404(
-        Client.objects.for_studio(request.studio).live().select_related("balance_link"), pk=pk
-    )
-    today = request.studio.today()
-    held = package_selectors.client_packages(client=client, today=request.studio.today())
-    forecasts = _forecasts(
-        request.studio,
-        client,
-        [p for p, how in held if how == "current" and p.status_on(today) == Package.Status.ACTIVE],
-        today,
-    )
-    context = {
-        "client": client,
-        "held_packages": [(p, how, forecasts.get(p.pk)) for p, how in held],
-        "balance_link": getattr(client, "balance_link", None),
-        "new_balance_url": _pop_new_balance_url(request, client),
-        "today": today,
-        "threshold": request.studio.low_balance_threshold,
-        "recent_sessions": list(
-            training_selectors.session_list(studio=request.studio, client_id=client.pk)[
-                :RECENT_SESSIONS
-            ]
-        ),
-    }
-    return render(request, "clients/client_detail.html", context)
-
-
-@studio_required
 @require_POST
 def client_delete(request: HttpRequest, pk: int) -> HttpResponse:
     client = get_client_for_studio(request, pk)
@@ -95,25 +59,12 @@ def client_delete(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("clients:list")
 
 
-# Balance link: a private read-only page for the client -------------------------------------------
+# Balance link: the client's private read-only page (overview.views.balance_public) ----------------
 
 NEW_LINK_KEY = "new_balance_link"
-PUBLIC_RECENT_SESSIONS = 10
-PUBLIC_PAST_PACKAGES = 3
-PUBLIC_PACKAGES_LIMIT = 50
 
 
-def _forecasts(studio, client: Client, packages: list, today) -> dict:
-    """Pace forecasts of the client's active packages: one count query, none without packages."""
-    if not packages:
-        return {}
-    counts = training_selectors.recent_session_counts(
-        studio=studio, client_ids=[client.pk], today=today
-    )
-    return training_selectors.package_forecasts(packages, counts=counts, today=today)
-
-
-def _pop_new_balance_url(request: HttpRequest, client: Client) -> str | None:
+def pop_new_balance_url(request: HttpRequest, client: Client) -> str | None:
     """The URL of a link made a moment ago: only its hash is stored, so this is the one showing."""
     new = request.session.get(NEW_LINK_KEY)
     if not new or new.get("client") != client.pk:
@@ -149,61 +100,3 @@ def balance_link_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.info(request, f"{client.name} had no active balance link.")
     return _to_balance_card(client)
-
-
-def balance_public(request: HttpRequest, token: str) -> HttpResponse:
-    """The client's own balance, read-only and without an account: sessions and dates, no money."""
-    # token_urlsafe(32) is 43 characters; anything much longer is not worth hashing.
-    link = (
-        BalanceLink.objects.for_token(token).select_related("client", "studio").first()
-        if len(token) <= 100
-        else None
-    )
-    if link is None:
-        raise Http404("No such balance link.")
-    client, studio = link.client, link.studio
-    today = studio.today()
-    packages = list(
-        Package.objects.for_studio(studio)
-        .live()
-        .filter(client=client)
-        .with_frozen_until(today)
-        .order_by(F("expiry_date").asc(nulls_last=True), "-created_at", "-id")[
-            :PUBLIC_PACKAGES_LIMIT
-        ]
-    )
-    current_statuses = (Package.Status.ACTIVE, Package.Status.INACTIVE)
-    current = [p for p in packages if p.status_on(today) in current_statuses]
-    past = sorted(
-        (p for p in packages if p.status_on(today) not in current_statuses),
-        key=lambda p: (p.created_at, p.pk),
-        reverse=True,
-    )[:PUBLIC_PAST_PACKAGES]
-    active = [p for p in current if p.status_on(today) == Package.Status.ACTIVE]
-    forecasts = _forecasts(studio, client, active, today)
-    threshold = studio.low_balance_threshold
-
-    def state(p):
-        return rules.state(p, today=today, threshold=threshold)
-
-    context = {
-        # Not "studio": base templates treat that name as a signed-in member's studio.
-        "link_studio": studio,
-        "client": client,
-        "today": today,
-        "current": [(p, state(p), forecasts.get(p.pk)) for p in current],
-        "past": [(p, state(p)) for p in past],
-        "sessions": list(
-            TrainingSession.objects.for_studio(studio)
-            .filter(client=client)
-            .counted()
-            .select_related("package")
-            .order_by("-starts_at", "-id")[:PUBLIC_RECENT_SESSIONS]
-        ),
-    }
-    response = render(request, "clients/balance_public.html", context)
-    # The token is the password: keep the URL out of caches, Referer headers and search engines.
-    response["Cache-Control"] = "no-store"
-    response["Referrer-Policy"] = "no-referrer"
-    response["X-Robots-Tag"] = "noindex, nofollow"
-    return response

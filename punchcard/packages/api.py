@@ -1,7 +1,5 @@
-from datetime import date
-
 from django.shortcuts import get_object_or_404
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Query, Router, Status
 
 from punchcard.clients.api import get_client
 from punchcard.clients.models import Client
@@ -17,7 +15,6 @@ from punchcard.core.api import (
     rendered,
 )
 from punchcard.packages import selectors, services
-from punchcard.packages.forecast import WINDOW_DAYS
 from punchcard.packages.models import Freeze, Package, PackageType
 from punchcard.packages.present import (
     adjustment_dict,
@@ -47,7 +44,6 @@ from punchcard.packages.schemas import (
     TransferIn,
 )
 from punchcard.studios.api_auth import require_owner
-from punchcard.training.selectors import package_forecasts, recent_session_counts
 
 router = Router(tags=["packages"])
 types_router = Router(tags=["package types"])
@@ -341,44 +337,4 @@ def expired_packages(request, paging: Query[PageIn]):
         "count": totals["count"],
         "unused_sessions": totals["unused_sessions"],
         "unused_value": money.cents_str(totals["unused_value_cents"]),
-    }
-
-
-class ForecastOut(Schema):
-    weekly_rate: float = Field(
-        ..., description="Counted sessions a week over the last 56 days (their count ÷ 8)."
-    )
-    runs_out_on: date | None = Field(
-        ...,
-        description="When the sessions left run out at that pace; null when none are left "
-        "or there was no session in the window (never, at this pace).",
-    )
-    expires_first: bool = Field(..., description="The expiry date comes before runs_out_on.")
-    sessions_expiring_unused: int = Field(
-        ...,
-        description="Sessions still left on the expiry date at this pace; 0 unless expires_first.",
-    )
-    sessions_remaining: int
-    sessions_in_window: int
-    window_days: int
-
-
-@router.get("/{int:package_id}/forecast", response={200: ForecastOut, **ERRORS})
-def package_forecast(request, package_id: int):
-    """The pace forecast: from the client's counted sessions of the last 56 days, when this
-    package runs out and how many sessions would expire unused first."""
-    package = _get_package(request, package_id)
-    today = request.studio.today()
-    counts = recent_session_counts(
-        studio=request.studio, client_ids=[package.client_id], today=today
-    )
-    found = package_forecasts([package], counts=counts, today=today)[package.pk]
-    return {
-        "weekly_rate": float(found.weekly_rate),
-        "runs_out_on": found.runs_out_on,
-        "expires_first": found.expires_first,
-        "sessions_expiring_unused": found.sessions_expiring_unused,
-        "sessions_remaining": package.remaining,
-        "sessions_in_window": counts[package.client_id],
-        "window_days": WINDOW_DAYS,
     }

@@ -3,6 +3,7 @@ from django.urls import path
 from punchcard.packages import balance_views, import_views, type_views, views
 
 app_name = "packages"
+# A package's page (packages:detail, <int:pk>/) reads its sessions too: overview.urls.
 urlpatterns = [
     path("", views.package_list, name="list"),
     path("export.csv", views.package_export, name="export"),
@@ -10,7 +11,6 @@ urlpatterns = [
     path("client-options/", views.client_options, name="client-options"),
     path("import/", import_views.package_import, name="import"),
     path("import/sample.csv", import_views.package_import_sample, name="import-sample"),
-    path("<int:pk>/", views.package_detail, name="detail"),
     path("<int:pk>/edit/", views.package_edit, name="edit"),
     path("<int:pk>/primary/", views.package_make_primary, name="make-primary"),
     path("<int:pk>/transfer/", views.package_transfer, name="transfer"),

@@ -8,9 +8,8 @@ from datetime import date
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Window
 from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.formats import date_format
@@ -22,8 +21,6 @@ from punchcard.core.forms import add_service_errors
 from punchcard.packages import selectors, services
 from punchcard.packages.forms import (
     DEFAULT_SORT,
-    AdjustmentForm,
-    FreezeForm,
     PackageFilterForm,
     PackageForm,
     TransferForm,
@@ -34,12 +31,9 @@ from punchcard.packages.forms import (
 from punchcard.packages.models import Package, PackageType
 from punchcard.packages.present import package_csv_response
 from punchcard.studios.access import studio_required
-from punchcard.training import selectors as training_selectors
-from punchcard.training.models import TrainingSession
 
 PAGE_SIZE = 25
 CLIENT_OPTIONS_LIMIT = 20
-SESSIONS_SHOWN = 50
 
 
 # Look-ups: always from the signed-in studio, so another studio's ids answer 404 ------------------
@@ -53,7 +47,7 @@ def _int(value) -> int | None:
     return number if 0 < number < 2**62 else None
 
 
-def _studio_packages(request: HttpRequest, *, include_deleted: bool = False):
+def studio_packages(request: HttpRequest, *, include_deleted: bool = False):
     packages = Package.objects.for_studio(request.studio).select_related("client", "package_type")
     return packages if include_deleted else packages.live()
 
@@ -61,7 +55,7 @@ def _studio_packages(request: HttpRequest, *, include_deleted: bool = False):
 def get_package_for_studio(
     request: HttpRequest, pk: int, *, include_deleted: bool = False
 ) -> Package:
-    return get_object_or_404(_studio_packages(request, include_deleted=include_deleted), pk=pk)
+    return get_object_or_404(studio_packages(request, include_deleted=include_deleted), pk=pk)
 
 
 def _require_owner(request: HttpRequest) -> None:
@@ -70,7 +64,7 @@ def _require_owner(request: HttpRequest) -> None:
         raise PermissionDenied("Only the studio owner can do this.")
 
 
-def _studio_client(studio, raw_id, *, live: bool = True) -> Client | None:
+def studio_client(studio, raw_id, *, live: bool = True) -> Client | None:
     pk = _int(raw_id)
     if pk is None:
         return None
@@ -116,7 +110,7 @@ def client_options(request: HttpRequest) -> HttpResponse:
     picker = client_picker(
         request.studio,
         q=params.get("client_q") or params.get("q") or "",
-        chosen=_studio_client(request.studio, params.get("client_id")),
+        chosen=studio_client(request.studio, params.get("client_id")),
         exclude_id=_int(params.get("exclude")),
         any_client=params.get("any") == "1",
     )
@@ -155,7 +149,7 @@ def _list_filters(request: HttpRequest):
     client = None
     if (client_id := form.value("client_id")) is not None:
         # Deleted clients too: their packages are still worth finding.
-        client = _studio_client(request.studio, client_id, live=False)
+        client = studio_client(request.studio, client_id, live=False)
         if client is None:
             ignored.append(f"Client “{client_id}”")
     active = form.value("active")
@@ -302,7 +296,7 @@ def _render_form(
     source = form.data if form.is_bound else form.initial
     chosen = None
     if package is None:
-        chosen = _studio_client(request.studio, source.get("client_id"))
+        chosen = studio_client(request.studio, source.get("client_id"))
     context = {
         "form": form,
         "package": package,
@@ -406,7 +400,7 @@ FIELD_LABELS = {
 }
 
 
-def _history_for_display(package: Package) -> list[dict]:
+def history_for_display(package: Package) -> list[dict]:
     """selectors.package_history in words: names instead of ids, Yes/No, newest first."""
     names = {"client_id": {}, "package_type_id": {}}
     items = selectors.package_history(package=package, names=names)
@@ -439,84 +433,23 @@ def _history_for_display(package: Package) -> list[dict]:
     return shown[::-1]
 
 
-def _package_forecast(studio, package: Package, today: date, frozen_now=None):
-    """The pace forecast of an active package (one count query unless it came counted), else None.
-
-    A frozen package resumes its pace the day after the freeze (whose days the expiry already
-    moved out by), so the forecast starts counting from then.
-    """
-    if package.status_on(today) != Package.Status.ACTIVE:
-        return None
-    if hasattr(package, "recent_sessions"):  # counted by the package's own query
-        counts = {package.client_id: package.recent_sessions}
-    else:
-        counts = training_selectors.recent_session_counts(
-            studio=studio, client_ids=[package.client_id], today=today
-        )
-    package.frozen_until = frozen_now.ends_on if frozen_now else None
-    return training_selectors.package_forecasts([package], counts=counts, today=today)[package.pk]
+# The package page shows the package's sessions and its pace forecast, which packages does not
+# read (training sits above it): the page is overview's (overview.views.render_package_page). The
+# actions here re-show it with a form's errors through the renderer overview registers when the
+# apps load (OverviewConfig.ready), so that packages imports no app above it.
+_detail_renderer = None
 
 
-def render_detail(
-    request: HttpRequest,
-    package: Package,
-    *,
-    transfer_form: TransferForm | None = None,
-    picker_source: QueryDict | None = None,
-    adjust_form: AdjustmentForm | None = None,
-    freeze_form: FreezeForm | None = None,
-) -> HttpResponse:
-    """The package page; a form that came back with errors is shown open, with them."""
-    studio = request.studio
-    transfer_form = transfer_form or TransferForm(studio=studio)
-    # The transfer form's client search: typed into it, it asks packages:client-options (htmx);
-    # without JavaScript its Find button posts to packages:transfer, which re-shows this page.
-    source = picker_source if picker_source is not None else QueryDict()
-    freezes = list(package.freezes.select_related("actor"))
-    frozen_now = next((f for f in freezes if f.covers(studio.today())), None)
-    # The total rides along on the first page of rows (a window count): no second query.
-    sessions = list(
-        TrainingSession.objects.filter(package=package)
-        .live()
-        .select_related("client", "trainer")
-        .annotate(total=Window(Count("id")))[:SESSIONS_SHOWN]
-    )
-    transfers = list(package.transfers.select_related("from_client", "to_client", "actor"))
-    context = {
-        "package": package,
-        "today": studio.today(),
-        "forecast": _package_forecast(studio, package, studio.today(), frozen_now),
-        "sessions": sessions,
-        "session_count": sessions[0].total if sessions else 0,
-        "transfers": transfers,
-        "adjustments": package.adjustments.select_related("actor"),
-        "freezes": freezes,
-        "frozen_now": frozen_now,
-        "adjust_form": adjust_form or AdjustmentForm(),
-        "adjust_open": adjust_form is not None,
-        "freeze_form": freeze_form or FreezeForm(),
-        "freeze_open": freeze_form is not None,
-        "history": _history_for_display(package),
-        "transfer_form": transfer_form,
-        "transfer_open": picker_source is not None,
-        "picker": client_picker(
-            studio,
-            q=source.get("client_q", ""),
-            chosen=_studio_client(studio, source.get("client_id")),
-            exclude_id=package.client_id,
-        ),
-    }
-    return render(request, "packages/package_detail.html", context)
+def register_detail_renderer(renderer) -> None:
+    global _detail_renderer
+    _detail_renderer = renderer
 
 
-@studio_required
-def package_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    # Owners can open a deleted package (to read its history and restore it); trainers get a 404.
-    packages = _studio_packages(request, include_deleted=request.membership.is_owner)
-    # The forecast's count rides along: 8 queries for the page, sign-in included.
-    recent = training_selectors.recent_sessions_of_holder(request.studio, request.studio.today())
-    package = get_object_or_404(packages.annotate(recent_sessions=recent), pk=pk)
-    return render_detail(request, package)
+def render_detail(request: HttpRequest, package: Package, **forms) -> HttpResponse:
+    """The package page, with a form that came back with errors shown open."""
+    if _detail_renderer is None:
+        raise ImproperlyConfigured("The package page is punchcard.overview's: install that app.")
+    return _detail_renderer(request, package, **forms)
 
 
 @studio_required

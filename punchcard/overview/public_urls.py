@@ -5,7 +5,7 @@ A namespace of their own, so tests that walk every signed-in route can tell them
 
 from django.urls import path
 
-from punchcard.clients import views
+from punchcard.overview import views
 
 app_name = "public"
 urlpatterns = [

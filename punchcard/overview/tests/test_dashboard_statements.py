@@ -8,11 +8,12 @@ import time_machine
 from django.utils import timezone
 
 from punchcard.clients.tests.factories import ClientFactory
+from punchcard.overview import selectors
 from punchcard.packages import services as package_services
 from punchcard.packages.models import Package
 from punchcard.packages.tests.factories import PackageFactory
-from punchcard.training import selectors
 from punchcard.training.models import TrainingSession
+from punchcard.training.selectors import day_bounds
 from punchcard.training.tests.factories import TrainingSessionFactory
 
 pytestmark = pytest.mark.django_db
@@ -39,7 +40,7 @@ def a_busy_studio(studio, seed: int):
 def orm_reading(studio) -> dict:
     """What the dashboard's parts are, asked of the ORM the ordinary way."""
     today = timezone.localdate(timezone=studio.tzinfo)
-    start, end = selectors.day_bounds(studio, today)
+    start, end = day_bounds(studio, today)
     packages = Package.objects.for_studio(studio)
     sessions = TrainingSession.objects.for_studio(studio).live()
     candidates = packages.usable(today).filter(

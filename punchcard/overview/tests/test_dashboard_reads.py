@@ -12,11 +12,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from punchcard.clients.tests.factories import ClientFactory
+from punchcard.overview import selectors
 from punchcard.packages.models import Package
 from punchcard.packages.rules import state as package_state_on
 from punchcard.packages.tests.factories import PackageFactory
-from punchcard.training import selectors
 from punchcard.training.models import TrainingSession
+from punchcard.training.selectors import session_list
 from punchcard.training.tests.factories import TrainingSessionFactory
 
 pytestmark = pytest.mark.django_db
@@ -165,7 +166,7 @@ def test_session_tables_show_what_the_shared_rows_show(owner, rf, zone):
         response = owner.web.get(reverse("core:dashboard"))
         rows = response.context["today_sessions"]
         instances = list(
-            selectors.session_list(studio=owner.studio)
+            session_list(studio=owner.studio)
             .filter(pk__in=[row["id"] for row in rows])
             .order_by("starts_at", "id")
         )
@@ -175,7 +176,7 @@ def test_session_tables_show_what_the_shared_rows_show(owner, rf, zone):
             "training/_session_rows.html", {"sessions": instances, **columns}, request=request
         )
         ours = render_to_string(
-            "core/_dashboard_sessions.html", {"sessions": rows, **columns}, request=request
+            "overview/_dashboard_sessions.html", {"sessions": rows, **columns}, request=request
         )
     assert normalised(ours) == normalised(shared)
     assert "O&#x27;Brien &amp; &lt;Sons&gt;" in ours and "Not covered" in ours
