@@ -15,7 +15,7 @@ from punchcard.clients.models import Client
 from punchcard.core import money
 from punchcard.packages.models import ExpiryRule, Package, PackageType
 from punchcard.packages.selectors import SORTS
-from punchcard.packages.services import MAX_SESSIONS
+from punchcard.packages.services.checks import MAX_SESSIONS
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 

@@ -36,14 +36,14 @@ from punchcard.clients.services import _clean_fields as clean_client_fields
 from punchcard.core import money
 from punchcard.packages import tallies
 from punchcard.packages.models import Adjustment, ExpiryRule, Package
-from punchcard.packages.services import (
+from punchcard.packages.services import adjustment_words
+from punchcard.packages.services.checks import (
     MAX_SESSIONS,
-    _cents,
-    _check_dates,
-    _check_name,
-    _check_reason,
-    _check_sessions,
-    adjustment_words,
+    check_dates,
+    check_money,
+    check_name,
+    check_reason,
+    check_sessions,
 )
 from punchcard.studios.models import Studio, User
 
@@ -539,22 +539,22 @@ def _check_row(
         checked = {}
 
         def name():
-            checked["name"] = _check_name(preview.package_name or f"{total_sessions} sessions")
+            checked["name"] = check_name(preview.package_name or f"{total_sessions} sessions")
 
         problems += _problems_of(
             row.line,
             PACKAGE_FIELDS,
-            lambda: _check_sessions(total_sessions),
-            lambda: _cents(money.from_cents(cents)),
+            lambda: check_sessions(total_sessions),
+            lambda: check_money(money.from_cents(cents)),
             name,
-            lambda: _check_dates(preview.start_date, preview.expiry_date),
+            lambda: check_dates(preview.start_date, preview.expiry_date),
         )
         if preview.sessions_used:
             planned.reason = f"Used before import (line {row.line})"
             problems += _problems_of(
                 row.line,
                 PACKAGE_FIELDS,
-                lambda: _check_reason(planned.reason, required=True),
+                lambda: check_reason(planned.reason, required=True),
             )
         if not problems:
             planned.package = Package(

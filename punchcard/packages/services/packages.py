@@ -1,11 +1,11 @@
-"""Every write to package types and packages: pages and the API both come through here.
+"""Selling and changing packages: create, edit, primary, transfer, delete and restore.
 
-Each service validates, writes in one transaction, and stamps the history row with its action.
+Each service validates, locks what it writes in the one order every writer takes (see _lock),
+writes in one transaction only the fields it changes, and stamps the history row with its action.
 Errors are django ValidationErrors keyed by the API's field names.
 """
 
 from datetime import date, timedelta
-from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -14,123 +14,16 @@ from django.utils import timezone
 
 from punchcard.clients.models import Client
 from punchcard.core import money
-from punchcard.packages import counter, tallies
-from punchcard.packages.models import (
-    MAX_FREEZE_DAYS,
-    Adjustment,
-    ExpiryRule,
-    Freeze,
-    Package,
-    PackageType,
-    Transfer,
+from punchcard.packages import tallies
+from punchcard.packages.models import ExpiryRule, Package, PackageType, Transfer
+from punchcard.packages.services.checks import (
+    check_dates,
+    check_money,
+    check_name,
+    check_sessions,
+    check_validity,
 )
 from punchcard.studios.models import Studio, User
-from punchcard.studios.services import on_studio_created
-
-DEFAULT_TYPES = [
-    ("Starter", 5, 500_00),
-    ("Standard", 12, 1200_00),
-    ("Premium", 24, 2160_00),
-    ("Elite", 50, 4000_00),
-]
-MAX_SESSIONS = 10_000
-
-
-@on_studio_created
-def create_default_types(studio: Studio) -> None:
-    PackageType.objects.bulk_create(
-        PackageType(studio=studio, name=name, total_sessions=sessions, total_value_cents=cents)
-        for name, sessions, cents in DEFAULT_TYPES
-    )
-
-
-# Validation shared by types and packages ------------------------------------------------------
-
-
-def _cents(value: Decimal | str | int | None, field: str = "total_value") -> int:
-    try:
-        return money.to_cents(money.parse_money(value))
-    except (ValueError, TypeError) as exc:
-        raise ValidationError({field: [str(exc)]}) from exc
-
-
-def _check_sessions(value, field: str = "total_sessions") -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_SESSIONS:
-        raise ValidationError(
-            {field: [f"Enter a whole number of sessions from 1 to {MAX_SESSIONS:,}."]}
-        )
-    return value
-
-
-def _check_name(value: str | None, field: str = "name") -> str:
-    value = (value or "").strip()
-    if not value:
-        raise ValidationError({field: ["Give it a name."]})
-    if len(value) > 120:
-        raise ValidationError({field: ["Use at most 120 characters."]})
-    return value
-
-
-def _check_validity(validity_days: int | None, expiry_rule: str) -> int | None:
-    if expiry_rule not in ExpiryRule.values:
-        raise ValidationError({"expiry_rule": [f"Choose one of: {', '.join(ExpiryRule.values)}."]})
-    if validity_days is not None and not (
-        isinstance(validity_days, int)
-        and not isinstance(validity_days, bool)
-        and 1 <= validity_days <= 3650
-    ):
-        raise ValidationError(
-            {"validity_days": ["Enter a number of days from 1 to 3,650, or leave it empty."]}
-        )
-    if expiry_rule == ExpiryRule.FROM_FIRST_SESSION and validity_days is None:
-        raise ValidationError(
-            {"validity_days": ["Say how many days the package is valid after the first session."]}
-        )
-    return validity_days
-
-
-# Package types --------------------------------------------------------------------------------
-
-
-@transaction.atomic
-def package_type_save(
-    *,
-    studio: Studio,
-    package_type: PackageType | None = None,
-    name: str,
-    total_sessions: int,
-    total_value,
-    description: str = "",
-    validity_days: int | None = None,
-    expiry_rule: str = ExpiryRule.FROM_SALE,
-    is_active: bool = True,
-) -> PackageType:
-    """Create (package_type=None) or replace a type's editable fields."""
-    validity_days = _check_validity(validity_days, expiry_rule)
-    if package_type is None:
-        package_type = PackageType(studio=studio)
-    else:
-        # Every editable field is written: read them under the lock, not as the caller read them.
-        package_type = PackageType.objects.select_for_update(no_key=True).get(pk=package_type.pk)
-    package_type.name = _check_name(name)
-    package_type.description = (description or "").strip()
-    package_type.total_sessions = _check_sessions(total_sessions)
-    package_type.total_value_cents = _cents(total_value)
-    package_type.validity_days = validity_days
-    package_type.expiry_rule = expiry_rule
-    package_type.is_active = is_active
-    package_type.full_clean(exclude=["studio"])
-    package_type.save()
-    return package_type
-
-
-def package_type_delete(*, package_type: PackageType) -> None:
-    """Soft delete: sold packages keep pointing at it for analytics."""
-    package_type.deleted_at = timezone.now()
-    package_type.save(update_fields=["deleted_at", "updated_at"])
-
-
-# Packages -------------------------------------------------------------------------------------
 
 
 def _save(
@@ -213,11 +106,6 @@ def _unset_primaries(others: list[Package], *, actor: User | None) -> None:
         _save(other, actor=actor, action="primary_unset", fields=["is_primary"])
 
 
-def _check_dates(start_date: date | None, expiry_date: date | None) -> None:
-    if start_date and expiry_date and expiry_date < start_date:
-        raise ValidationError({"expiry_date": ["The expiry date cannot be before the start date."]})
-
-
 @transaction.atomic
 def package_create(
     *,
@@ -272,20 +160,20 @@ def package_create(
     if errors:
         raise ValidationError(errors)
     expiry_rule = expiry_rule or ExpiryRule.FROM_SALE
-    validity_days = _check_validity(validity_days, expiry_rule)
+    validity_days = check_validity(validity_days, expiry_rule)
     if expiry_rule == ExpiryRule.FROM_FIRST_SESSION and expiry_date is not None:
         raise ValidationError(
             {"expiry_date": ["Leave the expiry empty: it is set when the first session is logged."]}
         )
-    _check_dates(start_date, expiry_date)
+    check_dates(start_date, expiry_date)
     package = Package(
         studio=studio,
         client=client,
         package_type=package_type,
-        name=_check_name(name or f"{total_sessions} sessions"),
+        name=check_name(name or f"{total_sessions} sessions"),
         description=(description or "").strip(),
-        total_value_cents=_cents(total_value),
-        total_sessions=_check_sessions(total_sessions),
+        total_value_cents=check_money(total_value),
+        total_sessions=check_sessions(total_sessions),
         is_active=is_active,
         is_primary=is_primary,
         start_date=start_date,
@@ -337,13 +225,13 @@ def package_update(*, package: Package, actor: User | None, **changes) -> Packag
             raise ValidationError({"package_type_id": ["Choose one of your package types."]})
         new["package_type_id"] = package_type.pk if package_type is not None else None
     if "name" in changes:
-        new["name"] = _check_name(changes["name"])
+        new["name"] = check_name(changes["name"])
     if "description" in changes:
         new["description"] = (changes["description"] or "").strip()
     if "total_value" in changes:
-        new["total_value_cents"] = _cents(changes["total_value"])
+        new["total_value_cents"] = check_money(changes["total_value"])
     if "total_sessions" in changes:
-        new["total_sessions"] = _check_sessions(changes["total_sessions"])
+        new["total_sessions"] = check_sessions(changes["total_sessions"])
     for field in ("is_active", "start_date", "expiry_date"):
         if field in changes:
             new[field] = changes[field]
@@ -351,10 +239,10 @@ def package_update(*, package: Package, actor: User | None, **changes) -> Packag
         new["is_primary"] = bool(changes["is_primary"])
     if "expiry_rule" in changes or "validity_days" in changes:
         new["expiry_rule"] = changes.get("expiry_rule") or package.expiry_rule
-        new["validity_days"] = _check_validity(
+        new["validity_days"] = check_validity(
             changes.get("validity_days", package.validity_days), new["expiry_rule"]
         )
-    _check_dates(
+    check_dates(
         new.get("start_date", package.start_date), new.get("expiry_date", package.expiry_date)
     )
     changed = [field for field, value in new.items() if getattr(package, field) != value]
@@ -450,173 +338,3 @@ def package_restore(*, package: Package, actor: User | None) -> Package:
     _save(package, actor=actor, action="restored", fields=["deleted_at"])
     tallies.live_packages_moved(package.studio_id, +1)
     return package
-
-
-# Adjustments, freezes and the first-session expiry --------------------------------------------
-
-
-def _lock_live(package: Package, what: str) -> Package:
-    package, _ = _lock(package.pk)
-    if package.deleted_at is not None:
-        raise ValidationError(
-            {"package": [f"This package is deleted: restore it before {what} it."]}
-        )
-    return package
-
-
-def _check_reason(reason: str | None, *, required: bool) -> str:
-    reason = (reason or "").strip()
-    if required and not reason:
-        raise ValidationError({"reason": ["Say why (a comp session, a correction…)."]})
-    if len(reason) > 500:
-        raise ValidationError({"reason": ["Use at most 500 characters."]})
-    return reason
-
-
-def adjustment_words(sessions: int) -> str:
-    noun = "session" if abs(sessions) == 1 else "sessions"
-    return f"{abs(sessions)} {noun} {'added' if sessions > 0 else 'removed'}"
-
-
-@transaction.atomic
-def package_adjust(*, package: Package, actor: User | None, sessions, reason: str) -> Adjustment:
-    """Add (sessions > 0) or remove (< 0) sessions by hand; counted like sessions, in history."""
-    if (
-        isinstance(sessions, bool)
-        or not isinstance(sessions, int)
-        or sessions == 0
-        or not -MAX_SESSIONS <= sessions <= MAX_SESSIONS
-    ):
-        raise ValidationError(
-            {"sessions": [f"Enter a whole number of sessions from 1 to {MAX_SESSIONS:,}."]}
-        )
-    reason = _check_reason(reason, required=True)
-    package = _lock_live(package, "adjusting")
-    adjustment = Adjustment.objects.create(
-        studio_id=package.studio_id, package=package, sessions=sessions, reason=reason, actor=actor
-    )
-    # The history row, then the counter moves by one atomic UPDATE, like a session's.
-    _save(
-        package,
-        actor=actor,
-        action="adjusted",
-        reason=f"{adjustment_words(sessions)}: {reason}",
-        fields=[],
-    )
-    counter.bump(package.pk, -sessions)
-    # No re-read here: the API reads the package again for its answer, the page redirects, and
-    # the import does not look; the counter on this instance is the one before the bump.
-    return adjustment
-
-
-def _shift_expiry(package: Package, days: int) -> int:
-    """Move the expiry by days; returns how far it moved (0 without an expiry date)."""
-    if package.expiry_date is None or days == 0:
-        return 0
-    try:
-        package.expiry_date = package.expiry_date + timedelta(days=days)
-    except OverflowError:
-        raise ValidationError(
-            {"ends_on": ["That would move the expiry past the year 9999."]}
-        ) from None
-    return days
-
-
-def _freeze_words(freeze: Freeze) -> str:
-    return f"{freeze.starts_on:%d %b %Y} to {freeze.ends_on:%d %b %Y} ({freeze.days} days)"
-
-
-@transaction.atomic
-def package_freeze(
-    *, package: Package, actor: User | None, starts_on: date, ends_on: date, reason: str = ""
-) -> Freeze:
-    """Pause a package for [starts_on, ends_on]; its expiry moves out by those days."""
-    if not isinstance(starts_on, date):
-        raise ValidationError({"starts_on": ["Enter the first frozen day."]})
-    if not isinstance(ends_on, date):
-        raise ValidationError({"ends_on": ["Enter the last frozen day."]})
-    if ends_on < starts_on:
-        raise ValidationError({"ends_on": ["The last frozen day cannot be before the first."]})
-    if (ends_on - starts_on).days + 1 > MAX_FREEZE_DAYS:
-        raise ValidationError({"ends_on": [f"Freeze at most {MAX_FREEZE_DAYS} days at a time."]})
-    reason = _check_reason(reason, required=False)
-    package = _lock_live(package, "freezing")
-    overlapping = package.freezes.overlapping(starts_on, ends_on).first()
-    if overlapping is not None:
-        raise ValidationError(
-            {"starts_on": [f"It overlaps the freeze from {_freeze_words(overlapping)}."]}
-        )
-    freeze = Freeze(
-        studio_id=package.studio_id,
-        package=package,
-        starts_on=starts_on,
-        ends_on=ends_on,
-        reason=reason,
-        actor=actor,
-    )
-    freeze.expiry_shift_days = _shift_expiry(package, freeze.days)
-    freeze.save()
-    words = f"Frozen {_freeze_words(freeze)}" + (f": {reason}" if reason else "")
-    _save(package, actor=actor, action="frozen", reason=words, fields=["expiry_date"])
-    return freeze
-
-
-@transaction.atomic
-def freeze_end(*, freeze: Freeze, actor: User | None, today: date) -> Freeze:
-    """End a freeze today (the client is back) or, if it has not begun, cancel it.
-
-    The expiry moves back by the days that will no longer be frozen.
-    """
-    package = _lock_live(freeze.package, "changing")
-    freeze = Freeze.objects.select_for_update(no_key=True).get(pk=freeze.pk)
-    if freeze.cancelled or freeze.ends_on < today:
-        raise ValidationError({"freeze": ["This freeze is already over."]})
-    if freeze.starts_on >= today:
-        freeze.cancelled = True
-        kept_days = 0
-        words = f"Freeze cancelled ({_freeze_words(freeze)})"
-    else:
-        freeze.ends_on = today - timedelta(days=1)
-        kept_days = freeze.days
-        words = f"Freeze ended early: now {_freeze_words(freeze)}"
-    if package.expiry_date is not None and freeze.expiry_shift_days:
-        moved_back = freeze.expiry_shift_days - min(kept_days, freeze.expiry_shift_days)
-        _shift_expiry(package, -moved_back)
-        freeze.expiry_shift_days -= moved_back
-    freeze.ended_at = timezone.now()
-    freeze.save()
-    _save(package, actor=actor, action="unfrozen", reason=words, fields=["expiry_date"])
-    return freeze
-
-
-def start_expiry_on_first_session(*, package_id: int | None, day: date, actor: User | None) -> None:
-    """A "from the first session" package gets its expiry when its first counted session is logged."""
-    if package_id is None:
-        return
-    package = (
-        Package.objects.select_for_update(no_key=True)
-        .filter(pk=package_id, expiry_rule=ExpiryRule.FROM_FIRST_SESSION, expiry_date__isnull=True)
-        .first()
-    )
-    if package is None or package.validity_days is None:
-        return
-    anchor = max(day, package.start_date) if package.start_date else day
-    try:
-        package.expiry_date = anchor + timedelta(days=package.validity_days)
-    except OverflowError:
-        return
-    # Freezes booked while the expiry waited moved nothing; their days from the anchor on count now.
-    for freeze in package.freezes.overlapping(anchor, date.max):
-        days = (freeze.ends_on - max(freeze.starts_on, anchor)).days + 1
-        try:
-            freeze.expiry_shift_days = _shift_expiry(package, days)
-        except ValidationError:
-            continue
-        freeze.save(update_fields=["expiry_shift_days"])
-    _save(
-        package,
-        actor=actor,
-        action="expiry_started",
-        reason=f"First session on {day:%d %b %Y}: valid {package.validity_days} days from then",
-        fields=["expiry_date"],
-    )
