@@ -29,6 +29,11 @@ STATUS_LABELS = {
 }
 
 
+# Counting: which sessions use up their package (a session cancelled in time does not) ---------
+
+COUNTED_STATUSES = ("completed", "no_show", "late_cancel")
+
+
 # Status, first match wins ---------------------------------------------------------------------
 
 

@@ -4,6 +4,7 @@ from django.utils import timezone
 from punchcard.clients.models import Client
 from punchcard.core.models import StudioQuerySet
 from punchcard.packages.models import Package
+from punchcard.packages.rules import COUNTED_STATUSES
 from punchcard.studios.models import Studio
 
 
@@ -22,7 +23,8 @@ class TrainingSession(models.Model):
         LATE_CANCEL = "late_cancel", "Late cancel"
         CANCELLED = "cancelled", "Cancelled"
 
-    COUNTED = (Status.COMPLETED, Status.NO_SHOW, Status.LATE_CANCEL)
+    # Which statuses use up their package: a package rule (packages.rules), spelled as choices.
+    COUNTED = tuple(map(Status, COUNTED_STATUSES))
 
     studio = models.ForeignKey(Studio, on_delete=models.CASCADE, related_name="training_sessions")
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="training_sessions")
@@ -90,9 +92,7 @@ class TrainingSession(models.Model):
             # sessions per month are index-only range counts with nothing left to filter.
             models.Index(
                 fields=["studio", "starts_at"],
-                condition=models.Q(
-                    deleted_at__isnull=True, status__in=["completed", "no_show", "late_cancel"]
-                ),
+                condition=models.Q(deleted_at__isnull=True, status__in=list(COUNTED_STATUSES)),
                 name="session_counted_starts",
             ),
         ]
