@@ -7,7 +7,7 @@ punchcard.training.services. After every step:
 - sessions_used of every package equals its counted session rows minus its adjustments
   (counts.drifted() is empty), whatever the time zone changes;
 - used + unused value equals the total for every package, and the SQL sums used by reports
-  (selectors.used_value_cents_expr / unused_value_cents_expr) equal the Python sums;
+  (core.money.used_value_cents_sql / unused_value_cents_sql) equal the Python sums;
 - a client has at most one live primary package;
 - the history is complete: each package's history actions are exactly those its services wrote,
   in order, and its last history row matches the row as it is now.
@@ -500,8 +500,8 @@ class PackageMachine(RuleBasedStateMachine):
     @invariant()
     def used_plus_unused_is_the_total_to_the_cent(self):
         packages = Package.objects.filter(studio=self.studio).annotate(
-            sql_used=selectors.used_value_cents_expr(),
-            sql_unused=selectors.unused_value_cents_expr(),
+            sql_used=money.used_value_cents_sql(),
+            sql_unused=money.unused_value_cents_sql(),
         )
         python_used = python_unused = python_total = 0
         for p in packages:
@@ -513,8 +513,8 @@ class PackageMachine(RuleBasedStateMachine):
             python_unused += p.unused_value_cents
             python_total += p.total_value_cents
         sums = Package.objects.filter(studio=self.studio).aggregate(
-            used=Sum(selectors.used_value_cents_expr()),
-            unused=Sum(selectors.unused_value_cents_expr()),
+            used=Sum(money.used_value_cents_sql()),
+            unused=Sum(money.unused_value_cents_sql()),
             total=Sum("total_value_cents"),
         )
         assert (sums["used"] or 0, sums["unused"] or 0, sums["total"] or 0) == (

@@ -25,7 +25,6 @@ from punchcard.core import money
 from punchcard.core.dates import DateRange
 from punchcard.packages import rules
 from punchcard.packages.models import Package, PackageType
-from punchcard.packages.selectors import unused_value_cents_expr
 from punchcard.studios.models import Studio
 from punchcard.training import counts
 
@@ -143,7 +142,7 @@ def package_groups(*, studio: Studio, date_range: DateRange, today: date) -> lis
     package). A type's renamed packages come back as rows of their own and are merged here; the
     type's name is a look-up per group, not per package.
     """
-    unused = unused_value_cents_expr()
+    unused = money.unused_value_cents_sql()
     type_name = PackageType.objects.filter(pk=OuterRef("package_type_id")).order_by()
     rows = (
         packages_in_range(studio=studio, date_range=date_range)

@@ -5,6 +5,8 @@ from decimal import Decimal
 from functools import lru_cache
 
 from babel.numbers import format_currency
+from django.db.models import BigIntegerField, Case, F, Value, When
+from django.db.models.functions import Cast
 
 CENT = Decimal("0.01")
 MAX_AMOUNT = Decimal(10**12)
@@ -107,6 +109,34 @@ def used_value_cents(total_cents: int, total_sessions: int, sessions_used: int) 
 def unused_value_cents(total_cents: int, total_sessions: int, sessions_used: int) -> int:
     """Value still owed on the package: total minus used_value_cents."""
     return total_cents - used_value_cents(total_cents, total_sessions, sessions_used)
+
+
+# The same rules in integer SQL, for sums over many packages (each over a package's columns), so
+# that a report's total equals the sum of the packages' Python values to the cent.
+
+
+def per_session_cents_sql():
+    """per_session_cents of total_value_cents and total_sessions: (2v + n) div 2n."""
+    return Cast(
+        (F("total_value_cents") * 2 + F("total_sessions")) / (F("total_sessions") * 2),
+        BigIntegerField(),
+    )
+
+
+def used_value_cents_sql():
+    """used_value_cents with k = sessions_used capped to [0, total_sessions]."""
+    capped = Case(
+        When(sessions_used__lte=0, then=Value(0)),
+        When(sessions_used__gte=F("total_sessions"), then=F("total_sessions")),
+        default=F("sessions_used"),
+        output_field=BigIntegerField(),
+    )
+    numerator = Cast(F("total_value_cents"), BigIntegerField()) * capped * 2 + F("total_sessions")
+    return Cast(numerator / (F("total_sessions") * 2), BigIntegerField())
+
+
+def unused_value_cents_sql():
+    return F("total_value_cents") - used_value_cents_sql()
 
 
 def average_cents(total_cents: int, count: int) -> int | None:

@@ -2,7 +2,6 @@ from datetime import date
 
 from django.db import models
 from django.db.models import F, OuterRef, Q, Subquery
-from django.db.models.functions import Cast
 from simple_history.models import HistoricalRecords
 
 from punchcard.clients.models import Client
@@ -126,11 +125,8 @@ class Package(models.Model):
         db_persist=True,
     )
     per_session_value_cents = models.GeneratedField(
-        # Half-up integer division: (2v + n) div 2n. The casts keep it integer on both databases.
-        expression=Cast(
-            (F("total_value_cents") * 2 + F("total_sessions")) / (F("total_sessions") * 2),
-            models.BigIntegerField(),
-        ),
+        # core.money's rule in SQL (integer on both databases).
+        expression=money.per_session_cents_sql(),
         output_field=models.BigIntegerField(),
         db_persist=True,
     )

@@ -5,7 +5,6 @@ from datetime import date
 
 from django.db.models import (
     BigIntegerField,
-    Case,
     Count,
     F,
     OuterRef,
@@ -13,10 +12,8 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Sum,
-    Value,
-    When,
 )
-from django.db.models.functions import Cast, Coalesce
+from django.db.models.functions import Coalesce
 
 from punchcard.clients.models import Client
 from punchcard.core import money
@@ -223,28 +220,6 @@ def package_history(*, package: Package, names: dict | None = None) -> list[dict
     return items
 
 
-# Money sums in SQL -------------------------------------------------------------------------------
-
-
-def used_value_cents_expr():
-    """round_half_up(total × k ÷ n) with k = sessions_used capped to [0, n], in integer SQL.
-
-    Same rule as core.money.used_value_cents, so sums over many packages stay exact to the cent.
-    """
-    capped = Case(
-        When(sessions_used__lte=0, then=Value(0)),
-        When(sessions_used__gte=F("total_sessions"), then=F("total_sessions")),
-        default=F("sessions_used"),
-        output_field=BigIntegerField(),
-    )
-    numerator = Cast(F("total_value_cents"), BigIntegerField()) * capped * 2 + F("total_sessions")
-    return Cast(numerator / (F("total_sessions") * 2), BigIntegerField())
-
-
-def unused_value_cents_expr():
-    return F("total_value_cents") - used_value_cents_expr()
-
-
 def expired_report(*, studio: Studio, today: date) -> tuple[QuerySet, dict]:
     """Expired packages with sessions left (soonest-expired last) and their totals, to the cent."""
     packages = (
@@ -257,7 +232,7 @@ def expired_report(*, studio: Studio, today: date) -> tuple[QuerySet, dict]:
         count=Count("id"),
         unused_sessions=Coalesce(Sum("sessions_remaining"), 0),
         unused_value_cents=Coalesce(
-            Sum(unused_value_cents_expr()), 0, output_field=BigIntegerField()
+            Sum(money.unused_value_cents_sql()), 0, output_field=BigIntegerField()
         ),
     )
     return packages, totals
