@@ -8,7 +8,7 @@ from datetime import date
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -30,7 +30,7 @@ from punchcard.packages.forms import (
 )
 from punchcard.packages.models import Package, PackageType
 from punchcard.packages.present import package_csv_response
-from punchcard.studios.access import studio_required
+from punchcard.studios.access import require_owner, studio_required
 
 PAGE_SIZE = 25
 CLIENT_OPTIONS_LIMIT = 20
@@ -56,12 +56,6 @@ def get_package_for_studio(
     request: HttpRequest, pk: int, *, include_deleted: bool = False
 ) -> Package:
     return get_object_or_404(studio_packages(request, include_deleted=include_deleted), pk=pk)
-
-
-def _require_owner(request: HttpRequest) -> None:
-    # Checked after the look-up: another studio's package is a 404 for everyone, never a 403.
-    if not request.membership.is_owner:
-        raise PermissionDenied("Only the studio owner can do this.")
 
 
 def studio_client(studio, raw_id, *, live: bool = True) -> Client | None:
@@ -492,7 +486,7 @@ def package_transfer(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def package_delete(request: HttpRequest, pk: int) -> HttpResponse:
     package = get_package_for_studio(request, pk)
-    _require_owner(request)
+    require_owner(request)  # after the look-up: another studio's package is a 404
     services.package_delete(package=package, actor=request.user)
     messages.success(
         request, f"{package.name} for {package.client.name} was deleted. You can restore it here."
@@ -504,7 +498,7 @@ def package_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def package_restore(request: HttpRequest, pk: int) -> HttpResponse:
     package = get_package_for_studio(request, pk, include_deleted=True)
-    _require_owner(request)
+    require_owner(request)  # after the look-up: another studio's package is a 404
     services.package_restore(package=package, actor=request.user)
     messages.success(request, f"{package.name} for {package.client.name} is back.")
     return redirect("packages:detail", pk=package.pk)

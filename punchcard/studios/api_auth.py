@@ -1,8 +1,8 @@
 """How the JSON API knows who is calling: an API token or the browser's signed-in session."""
 
-from django.core.exceptions import PermissionDenied
 from ninja.security import APIKeyCookie, HttpBearer
 
+from punchcard.studios.access import require_owner
 from punchcard.studios.services import token_authenticate
 
 
@@ -40,6 +40,4 @@ class StudioSessionAuth(APIKeyCookie):
 API_AUTH = [TokenAuth(), StudioSessionAuth()]
 
 
-def require_owner(request) -> None:
-    if not request.membership.is_owner:
-        raise PermissionDenied("Only the studio owner can do this.")
+__all__ = ["API_AUTH", "StudioSessionAuth", "TokenAuth", "require_owner"]

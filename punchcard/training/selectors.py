@@ -1,18 +1,20 @@
 """Reads of sessions: the sessions list and a studio's calendar day."""
 
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 
 from django.db.models import QuerySet
 
+from punchcard.core import dates
 from punchcard.core.dates import DateRange
 from punchcard.studios.models import Studio
 from punchcard.training.models import TrainingSession
 
 
 def day_bounds(studio: Studio, day) -> tuple[datetime, datetime]:
-    """Start and end of a calendar day where the studio is."""
-    start = datetime.combine(day, time.min, tzinfo=studio.tzinfo)
-    return start, start + timedelta(days=1)
+    """Start and end of a calendar day where the studio is (core.dates.day_start of it and of
+    the day after)."""
+    zone = studio.tzinfo
+    return dates.day_start(day, zone), dates.day_start(day + timedelta(days=1), zone)
 
 
 def session_list(
