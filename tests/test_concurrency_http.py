@@ -148,6 +148,17 @@ def freeze(http, w, worker, i):
     w.record("freeze", r)
 
 
+def import_csv(http, w, worker, i):
+    # A new client with a package that has sessions used: a tally move and a counter set.
+    rows = "client_name,client_email,package_name,total_sessions,sessions_used,total_value\n"
+    rows += (
+        f"Imported {worker}-{i},imp-{worker}-{i}-{uuid.uuid4().hex[:6]}@example.com,Ten,10,3,900\n"
+    )
+    r = http.post(f"{w.base}/api/imports", json={"csv": rows, "dry_run": False})
+    created = r.json()["packages_created"] if r.status_code == 200 else 0
+    w.record("import_csv", r, created=created)
+
+
 OPERATIONS = {
     f.__name__: f
     for f in (
@@ -163,6 +174,7 @@ OPERATIONS = {
         delete_session,
         adjust,
         freeze,
+        import_csv,
     )
 }
 
@@ -286,6 +298,9 @@ def _check(world: World, names: tuple[str, ...]) -> None:
     assert len(set(created)) == len(created) == answered["create_primary"]
     for package_id in created:
         assert Package.history.filter(id=package_id, history_action="created").count() == 1
+    imported = sum(facts["created"] for name, facts in ok if name == "import_csv")
+    assert Package.objects.filter(studio=world.studio, name="Ten").count() == imported
+    assert imported == answered["import_csv"], "an import answered 200 but created nothing"
     logged = answered["log_on_p"] + answered["log_by_rule"]
     sessions = TrainingSession.objects.filter(studio=world.studio).exclude(pk__in=world.sessions)
     assert sessions.count() == logged, "a session answered 201 is missing, or one was written twice"
