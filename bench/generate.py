@@ -22,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 from django.db import connection, transaction
 
 from punchcard.clients.models import Client
-from punchcard.core.demo import FIRST, LAST  # the same realistic names as the demo
+from punchcard.demo.names import FIRST, LAST  # the same realistic names as the demo
 from punchcard.packages import tallies
 from punchcard.packages.models import Package, PackageType
 from punchcard.studios import services as studio_services

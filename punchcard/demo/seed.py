@@ -10,7 +10,7 @@ from django.db import transaction
 
 from punchcard.clients import services as client_services
 from punchcard.clients.models import Client
-from punchcard.core.demo import FIRST, LAST
+from punchcard.demo.names import FIRST, LAST
 from punchcard.packages import services as packages
 from punchcard.packages.imports import run_import
 from punchcard.packages.models import Package, PackageType

@@ -7,10 +7,3 @@ class OverviewConfig(AppConfig):
 
     name = "punchcard.overview"
     default_auto_field = "django.db.models.BigAutoField"
-
-    def ready(self):
-        from punchcard.overview.views import render_package_page
-        from punchcard.packages.views import register_detail_renderer
-
-        # The package actions (transfer, adjust, freeze) re-show this app's package page.
-        register_detail_renderer(render_package_page)

@@ -166,7 +166,7 @@ def render_package_page(
 ) -> HttpResponse:
     """The package page; a form that came back with errors is shown open, with them.
 
-    Also how the package actions (packages.views.render_detail) re-show the page.
+    Also how the package actions (overview.package_actions) re-show the page.
     """
     studio = request.studio
     transfer_form = transfer_form or TransferForm(studio=studio)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from punchcard.packages import balance_views, import_views, type_views, views
+from punchcard.packages import import_views, type_views, views
 
 app_name = "packages"
 # A package's page (packages:detail, <int:pk>/) reads its sessions too: overview.urls.
@@ -13,12 +13,8 @@ urlpatterns = [
     path("import/sample.csv", import_views.package_import_sample, name="import-sample"),
     path("<int:pk>/edit/", views.package_edit, name="edit"),
     path("<int:pk>/primary/", views.package_make_primary, name="make-primary"),
-    path("<int:pk>/transfer/", views.package_transfer, name="transfer"),
     path("<int:pk>/delete/", views.package_delete, name="delete"),
     path("<int:pk>/restore/", views.package_restore, name="restore"),
-    path("<int:pk>/adjust/", balance_views.package_adjust, name="adjust"),
-    path("<int:pk>/freeze/", balance_views.package_freeze, name="freeze"),
-    path("<int:pk>/freezes/<int:freeze_pk>/end/", balance_views.freeze_end, name="freeze-end"),
     path("types/", type_views.type_list, name="type-list"),
     path("types/new/", type_views.type_new, name="type-new"),
     path("types/<int:pk>/edit/", type_views.type_edit, name="type-edit"),

@@ -8,7 +8,7 @@ from datetime import date
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -23,7 +23,6 @@ from punchcard.packages.forms import (
     DEFAULT_SORT,
     PackageFilterForm,
     PackageForm,
-    TransferForm,
     package_initial,
     per_session_preview,
     type_initial,
@@ -427,25 +426,6 @@ def history_for_display(package: Package) -> list[dict]:
     return shown[::-1]
 
 
-# The package page shows the package's sessions and its pace forecast, which packages does not
-# read (training sits above it): the page is overview's (overview.views.render_package_page). The
-# actions here re-show it with a form's errors through the renderer overview registers when the
-# apps load (OverviewConfig.ready), so that packages imports no app above it.
-_detail_renderer = None
-
-
-def register_detail_renderer(renderer) -> None:
-    global _detail_renderer
-    _detail_renderer = renderer
-
-
-def render_detail(request: HttpRequest, package: Package, **forms) -> HttpResponse:
-    """The package page, with a form that came back with errors shown open."""
-    if _detail_renderer is None:
-        raise ImproperlyConfigured("The package page is punchcard.overview's: install that app.")
-    return _detail_renderer(request, package, **forms)
-
-
 @studio_required
 @require_POST
 def package_make_primary(request: HttpRequest, pk: int) -> HttpResponse:
@@ -453,33 +433,6 @@ def package_make_primary(request: HttpRequest, pk: int) -> HttpResponse:
     services.package_set_primary(package=package, actor=request.user)
     messages.success(request, f"{package.name} is now {package.client.name}’s primary package.")
     return redirect("packages:detail", pk=package.pk)
-
-
-@studio_required
-@require_POST
-def package_transfer(request: HttpRequest, pk: int) -> HttpResponse:
-    package = get_package_for_studio(request, pk)
-    if "find_client" in request.POST:
-        # The no-JS client search: show the matches, keep what was typed, save nothing.
-        form = TransferForm(
-            initial={"reason": request.POST.get("reason", "")}, studio=request.studio
-        )
-        return render_detail(request, package, transfer_form=form, picker_source=request.POST)
-    form = TransferForm(request.POST, studio=request.studio)
-    if form.is_valid():
-        try:
-            package = services.package_transfer(
-                package=package,
-                actor=request.user,
-                to_client=form.cleaned_data["client_id"],
-                reason=form.cleaned_data["reason"],
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, f"{package.name} now belongs to {package.client.name}.")
-            return redirect("packages:detail", pk=package.pk)
-    return render_detail(request, package, transfer_form=form, picker_source=request.POST)
 
 
 @studio_required

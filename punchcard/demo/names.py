@@ -1,4 +1,4 @@
-"""Realistic names, shared by the demo studio (punchcard/demo/seed.py) and bench/generate.py."""
+"""Realistic names, shared by the demo studio (seed.py) and bench/generate.py."""
 
 FIRST = [
     "Ana",
