@@ -350,6 +350,29 @@ def test_put_replaces_and_patch_changes_a_subset(owner, ana):
     assert response.json()["status"] == "inactive" and response.json()["name"] == "Renamed"
 
 
+def test_a_patch_that_changes_nothing_writes_no_history(owner, ana):
+    package = create(owner, client_id=ana.pk, total_value="100.00", total_sessions=10).json()
+    url = f"/api/packages/{package['id']}"
+    same = {"name": package["name"], "total_sessions": 10, "total_value": "100.00"}
+    for body in ({}, same):
+        response = owner.api.patch(url, body, content_type=JSON)
+        assert response.status_code == 200
+        assert response.json()["updated_at"] == package["updated_at"]
+    actions = [item["action"] for item in owner.api.get(f"{url}/history").json()["items"]]
+    assert actions == ["created"]
+
+
+def test_an_adjustment_reason_of_the_full_500_characters_is_stored_with_its_history(owner, ana):
+    # The history line adds its own words to the reason: it once overflowed its column (a 500 on
+    # PostgreSQL) from 484 characters on.
+    package = create(owner, client_id=ana.pk, total_value="100.00", total_sessions=10).json()
+    url = f"/api/packages/{package['id']}"
+    body = {"sessions": -1, "reason": "r" * 500}
+    assert owner.api.post(f"{url}/adjustments", body, content_type=JSON).status_code == 201
+    last = owner.api.get(f"{url}/history").json()["items"][-1]
+    assert last["action"] == "adjusted" and last["reason"].endswith("r" * 500)
+
+
 def test_total_sessions_may_not_go_below_one(owner, ana):
     package = PackageFactory(studio=owner.studio, client=ana)
     assert error_fields(
