@@ -266,7 +266,8 @@ def _check(world: World, names: tuple[str, ...]) -> None:
         succeeded = sum(n for (op, status), n in statuses.items() if op == name and status < 300)
         assert succeeded, f"{name} never succeeded: {statuses}"
 
-    assert not counts.drifted().exists(), "a package counter disagrees with its rows"
+    drifted = list(counts.drifted().values_list("pk", "sessions_used", "rows"))
+    assert not drifted, f"counters disagree with their rows (package, counter, rows): {drifted}"
     assert not tallies.drifted().exists(), "the stored live-package count disagrees with the rows"
 
     packages = Package.objects.filter(studio=world.studio)
