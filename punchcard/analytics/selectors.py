@@ -248,7 +248,7 @@ def sessions_by_month(*, studio: Studio, date_range: DateRange, today: date) -> 
     lower, upper = window.bounds(zone)
     if lower is not None and upper is not None and lower >= upper:
         return []
-    found = counts.month_counts(counts.in_range(counts.counted_rows(studio.pk), lower, upper), zone)
+    found = counts.month_counts(counts.counted_rows(studio.pk), zone, lower, upper)
     if not found:
         return []
     this_month = today.replace(day=1)

@@ -95,13 +95,30 @@ def in_range(counted: QuerySet, lower: datetime | None, upper: datetime | None) 
 _MONTHS_AT_ONCE = 24
 
 
-def month_counts(counted: QuerySet, zone: ZoneInfo) -> dict[date, int]:
-    """{month: sessions} of `counted` (one studio's counted_rows), months without sessions left
-    out, counted from the rows: index-only range counts, one query per _MONTHS_AT_ONCE months
-    from the first session on, each also finding the first session after its months (so a
-    session in year 1 or 9999 costs a query, not thousands of empty months).
+def _within(start, end, lower, upper):
+    """[start, end) cut to [lower, upper): the tighter bound on each side, None for none."""
+    if lower is not None:
+        start = lower if start is None else max(start, lower)
+    if upper is not None:
+        end = upper if end is None else min(end, upper)
+    return start, end
+
+
+def month_counts(
+    counted: QuerySet, zone: ZoneInfo, lower: datetime | None = None, upper: datetime | None = None
+) -> dict[date, int]:
+    """{month: sessions} of `counted` (one studio's counted_rows) in [lower, upper), months
+    without sessions left out, counted from the rows: index-only range counts, one query per
+    _MONTHS_AT_ONCE months from the first session on, each also finding the first session after
+    its months (so a session in year 1 or 9999 costs a query, not thousands of empty months).
+
+    Each count has one bound a side, the month's cut to [lower, upper): a second bound on one
+    side leaves the index to the wider, and every month's count would then scan from `lower`.
     """
-    first = counted.order_by("starts_at").values_list("starts_at", flat=True).first()
+    first = (
+        in_range(counted, lower, upper).order_by("starts_at").values_list("starts_at", flat=True)
+    )
+    first = first.first()
     found = {}
     month = None if first is None else month_of(first, zone)
     while month is not None:
@@ -112,15 +129,20 @@ def month_counts(counted: QuerySet, zone: ZoneInfo) -> dict[date, int]:
         end = month_start(next_month(months[-1]), zone)
         bounds.append(end)
         columns = {
-            f"m{i}": Subquery(in_range(counted, bounds[i], bounds[i + 1]).values(n=RowCount()))
+            f"m{i}": Subquery(
+                in_range(counted, *_within(bounds[i], bounds[i + 1], lower, upper)).values(
+                    n=RowCount()
+                )
+            )
             for i in range(len(months))
         }
         if end is not None:
-            after = in_range(counted, end, None).order_by("starts_at").values("starts_at")[:1]
-            columns["after"] = Subquery(after)
+            after = in_range(counted, *_within(end, None, lower, upper))
+            columns["after"] = Subquery(after.order_by("starts_at").values("starts_at")[:1])
         # Carried by the chunk's first session (there is one: `month` is a session's), so the
         # statement needs no other table.
-        row = in_range(counted, bounds[0], None).order_by("starts_at").values(**columns).first()
+        chunk = in_range(counted, *_within(bounds[0], None, lower, upper))
+        row = chunk.order_by("starts_at").values(**columns).first()
         if row is None:
             break
         found.update((m, row[f"m{i}"]) for i, m in enumerate(months) if row[f"m{i}"])
