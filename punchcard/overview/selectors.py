@@ -2,12 +2,10 @@
 sessions. Each a fixed number of queries."""
 
 from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
 from datetime import datetime, timedelta
 from itertools import chain, islice
 from typing import NamedTuple
 
-from django.db import connection, transaction
 from django.db.models import Count, OuterRef, QuerySet, Subquery
 
 from punchcard.clients.models import Client
@@ -153,9 +151,9 @@ def dashboard(*, studio: Studio) -> dict:
     (PackageRow, session dicts), not model instances: only the fields the page shows are read.
     """
     today = studio.today()
-    with forecast_candidates(studio=studio, today=today) as candidates:
-        head = list(islice(candidates, DASHBOARD_ROWS))
-        unused = will_expire_unused(studio=studio, today=today, candidates=chain(head, candidates))
+    candidates = forecast_candidates(studio=studio, today=today)
+    head = list(islice(candidates, DASHBOARD_ROWS))
+    unused = will_expire_unused(studio=studio, today=today, candidates=chain(head, candidates))
     soon = today + timedelta(days=EXPIRING_SOON_DAYS)
     start, end = day_bounds(studio, today)
     today_sessions, uncovered, recent = _dashboard_sessions(
@@ -234,19 +232,6 @@ def package_forecasts(packages, *, counts: dict[int, int], today) -> dict[int, p
     }
 
 
-def _read_as_consumed():
-    """A block in which a queryset's iterator() computes rows only as they are read.
-
-    SQLite's cursor always steps as rows are fetched. PostgreSQL's server-side cursor does so only
-    inside a transaction (opened in autocommit it is WITH HOLD, and its whole result is computed
-    when its statement commits), so there the block is one, or joins the one under way. SQLite
-    gets none: its BEGIN IMMEDIATE would take the write lock.
-    """
-    if connection.vendor == "postgresql":
-        return transaction.atomic(savepoint=False)
-    return nullcontext()
-
-
 def _candidates(studio: int, today, horizon, window_start, window_end) -> QuerySet:
     return _package_values(
         Package.objects.for_studio(studio)
@@ -257,19 +242,20 @@ def _candidates(studio: int, today, horizon, window_start, window_end) -> QueryS
         .order_by("expiry_date", "id"),
         "window_count",
         "frozen_until",
-    )[:FORECAST_CANDIDATES]
+    )
 
 
-@contextmanager
-def forecast_candidates(*, studio: Studio, today) -> Iterator[Iterator["Candidate"]]:
+# Candidates are read in two steps, the first CANDIDATE_PAGE, then (only if the caller reads on)
+# the rest: the dashboard stops at its eighth package that will expire unused, so the pace counts
+# of all 200 would mostly be computed for nothing, and two queries at most keep the count fixed.
+CANDIDATE_PAGE = 2 * DASHBOARD_ROWS
+
+
+def forecast_candidates(*, studio: Studio, today) -> Iterator["Candidate"]:
     """Usable packages expiring within the horizon, soonest first (at most FORECAST_CANDIDATES),
     each with its holder's counted sessions in the pace window and the end of a freeze that
-    covers today. One query, read as consumed:
-
-        with forecast_candidates(studio=studio, today=today) as candidates: ...
-
-    The dashboard stops at its eighth package that will expire unused, so the pace counts are
-    computed in chunks of 16 rather than for all 200.
+    covers today: one query, and a second for the rest only if the caller reads past the first
+    CANDIDATE_PAGE.
 
     The expiry is bounded below by today as well: a usable package has not expired, and without
     the bound the scan walks every expired package of the studio first to find the few that
@@ -278,12 +264,10 @@ def forecast_candidates(*, studio: Studio, today) -> Iterator[Iterator["Candidat
     window_start, window_end = pace_window(studio, today)
     horizon = today + timedelta(days=FORECAST_HORIZON_DAYS)
     rows = _candidates(studio, today, horizon, window_start, window_end)
-    with _read_as_consumed():
-        chunks = rows.iterator(chunk_size=2 * DASHBOARD_ROWS)
-        try:
-            yield map(Candidate, chunks)
-        finally:
-            chunks.close()  # inside the transaction, where PostgreSQL's cursor still is
+    first = list(rows[:CANDIDATE_PAGE])
+    yield from map(Candidate, first)
+    if len(first) == CANDIDATE_PAGE:
+        yield from map(Candidate, rows[CANDIDATE_PAGE:FORECAST_CANDIDATES])
 
 
 class Candidate:
@@ -313,8 +297,7 @@ def will_expire_unused(*, studio: Studio, today, candidates=None) -> list[dict]:
     package's pace starts the day after its freeze, as on the package and client pages.
     """
     if candidates is None:
-        with forecast_candidates(studio=studio, today=today) as candidates:
-            return will_expire_unused(studio=studio, today=today, candidates=candidates)
+        candidates = forecast_candidates(studio=studio, today=today)
     flagged = []
     for candidate in candidates:
         found = pace.forecast_from_count(

@@ -104,8 +104,7 @@ def test_candidates_count_only_counted_sessions_in_the_window(owner):
     for days, status in [(0, "completed"), (55, "no_show"), (56, "completed"), (3, "cancelled")]:
         TrainingSessionFactory(package=package, starts_at=NOW - timedelta(days=days), status=status)
     TrainingSessionFactory(client=package.client, starts_at=NOW, deleted_at=NOW)
-    with selectors.forecast_candidates(studio=owner.studio, today=TODAY) as candidates:
-        (candidate,) = candidates
+    (candidate,) = selectors.forecast_candidates(studio=owner.studio, today=TODAY)
     assert candidate.window_count == 2
     assert candidate.package.pk == package.pk and candidate.remaining == 12 - 3
     assert TrainingSession.objects.filter(client=package.client).count() == 5
